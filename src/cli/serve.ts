@@ -1,0 +1,54 @@
+import { createLogger } from "../http/logger.js";
+import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
+import { createMockServer } from "../server.js";
+
+/** Refuses to expose the control API on a network without a token. */
+export function checkExposure(o: Readonly<MockOptions>): string | null {
+  if (o.admin && o.adminToken === null && !isLoopbackHost(o.host)) {
+    return `Refusing to serve /__mock on non-loopback host ${o.host} without a token: pass --admin-token <token> (or MOCK_ADMIN_TOKEN), or --no-admin to disable the control API.`;
+  }
+  return null;
+}
+
+export async function serve(partial: Partial<MockOptions>, out: { log: (s: string) => void; err: (s: string) => void }): Promise<number> {
+  let options;
+  try {
+    options = resolveOptions(partial);
+  } catch (e) {
+    if (e instanceof OptionsError) {
+      out.err(`artemotion-mock: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  const refusal = checkExposure(options);
+  if (refusal) {
+    out.err(`artemotion-mock: ${refusal}`);
+    return 2;
+  }
+  const logger = createLogger(options.logLevel, Boolean(process.stdout.isTTY));
+  let server;
+  try {
+    server = await createMockServer({ ...options }, { logger });
+  } catch (e) {
+    out.err(`artemotion-mock: cannot listen on ${options.host}:${options.port}: ${(e as Error).message}`);
+    return 2;
+  }
+  const o = server.mock.options;
+  out.log(
+    `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"})`,
+  );
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      out.log(`artemotion-mock: ${signal}, shutting down`);
+      const force = setTimeout(() => resolve(0), 1900);
+      force.unref();
+      server.close().then(() => {
+        clearTimeout(force);
+        resolve(0);
+      });
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+}

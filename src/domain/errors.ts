@@ -1,0 +1,46 @@
+/**
+ * The one table of error codes. openapi.yaml's ErrorCode enum and the README's
+ * error table are checked against it by test/error-table.test.ts.
+ */
+export const ERRORS = {
+  INVALID_REQUEST: { status: 400, message: "Invalid request." },
+  INVALID_MODEL: { status: 400, message: "Unknown model_id." },
+  MISSING_FIELD: { status: 400, message: "A field required by this model is missing." },
+  IMAGE_ERROR: { status: 400, message: "Image error." },
+  UNAUTHORIZED: { status: 401, message: "Invalid API key" },
+  INSUFFICIENT_CREDITS: { status: 402, message: "Insufficient credits." },
+  NOT_FOUND: { status: 404, message: "Not found." },
+  METHOD_NOT_ALLOWED: { status: 405, message: "Method not allowed." },
+  PAYLOAD_TOO_LARGE: { status: 413, message: "Request body too large." },
+  RATE_LIMIT_EXCEEDED: { status: 429, message: "Rate limit exceeded." },
+  INTERNAL_ERROR: { status: 500, message: "Internal mock error." },
+  SUBMISSION_ERROR: { status: 502, message: "Failed to submit job: upstream timeout" },
+  STATUS_ERROR: { status: 502, message: "Failed to get job status: upstream unreachable" },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/** The single error class: handlers throw it, one middleware writes `{ error, code }`. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
+    super(message ?? ERRORS[code].message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.headers = headers;
+  }
+
+  toBody(): { error: string; code: ErrorCode } {
+    return { error: this.message, code: this.code };
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError;
+}

@@ -1,0 +1,40 @@
+import { createHash, randomUUID } from "node:crypto";
+
+/** A small seeded PRNG (sfc32); plenty for mock data, and fast. */
+export type Rng = () => number;
+
+export function rngFrom(seedText: string): Rng {
+  const h = createHash("sha256").update(seedText).digest();
+  let a = h.readUInt32LE(0), b = h.readUInt32LE(4), c = h.readUInt32LE(8), d = h.readUInt32LE(12);
+  return () => {
+    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    const t = (a + b) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    d = (d + 1) | 0;
+    const r = (t + d) | 0;
+    c = (c + r) | 0;
+    return (r >>> 0) / 4294967296;
+  };
+}
+
+export function between(rng: Rng, min: number, max: number): number {
+  return Math.round(min + rng() * (max - min));
+}
+
+/**
+ * Job ids: UUID v4, from crypto when unseeded (unguessable), from the seed
+ * when seeded (so the same seed and requests give the same ids).
+ */
+export function createIdSource(seed: number | null): () => string {
+  if (seed === null) return () => randomUUID();
+  let n = 0;
+  return () => {
+    const b = createHash("sha256").update(`id:${seed}:${n++}`).digest();
+    b[6] = (b[6]! & 0x0f) | 0x40;
+    b[8] = (b[8]! & 0x3f) | 0x80;
+    const hex = b.subarray(0, 16).toString("hex");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  };
+}

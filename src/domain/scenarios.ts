@@ -1,0 +1,92 @@
+/**
+ * The one scenario registry. Each scenario is reachable by the
+ * X-Mock-Scenario header, by a magic image host `<name>.scenario.test`, and
+ * by arming it through the control API. The README's scenario table is
+ * checked against this list by test/readme.test.ts.
+ */
+export interface ScenarioSpec {
+  /** What the client sees, for the README and the control API. */
+  readonly outcome: string;
+}
+
+export const SCENARIOS = {
+  job_failed: { outcome: "The job ends `failed`, with `logs` and `error`." },
+  submission_error: { outcome: "502 `SUBMISSION_ERROR`; the credits are refunded (balance unchanged)." },
+  status_error: { outcome: "The job's next 3 polls get 502 `STATUS_ERROR`; then it answers normally." },
+  slow_queue: { outcome: "Queued for 3 minutes of virtual time; `queue_position` counts down from 30." },
+  stuck: { outcome: "Stays `processing` for 10 minutes of virtual time, then fails." },
+  rate_limited: { outcome: "429 `RATE_LIMIT_EXCEEDED` with `Retry-After: 60`; nothing charged." },
+  insufficient_credits: { outcome: "402 `INSUFFICIENT_CREDITS` \"Insufficient credits. Required: N, available: 0.\"; nothing charged." },
+  image_fetch_403: { outcome: "400 `IMAGE_ERROR` \"Image error: Failed to fetch image: HTTP 403\"." },
+  image_fetch_404: { outcome: "400 `IMAGE_ERROR` \"Image error: Failed to fetch image: HTTP 404\"." },
+  image_too_large: { outcome: "400 `IMAGE_ERROR` \"Image error: Image exceeds 10 MB\"." },
+  private_url: { outcome: "400 `IMAGE_ERROR` \"Image error: Private URLs not allowed\"." },
+  nsfw: { outcome: "Moderation models report `is_nsfw: true` (and `nsfw_probability` ≥ 0.9 for imageutils/nsfw)." },
+} as const satisfies Record<string, ScenarioSpec>;
+
+export type ScenarioName = keyof typeof SCENARIOS;
+export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
+export const MAGIC_HOST_SUFFIX = ".scenario.test";
+
+export function isScenarioName(name: string): name is ScenarioName {
+  return Object.hasOwn(SCENARIOS, name);
+}
+
+/** `job-failed` and `job_failed` both name job_failed, since strict hostname checks reject underscores. */
+export function normaliseScenarioName(name: string): string {
+  return name.trim().toLowerCase().replace(/-/g, "_");
+}
+
+/** The scenario named by a magic image host, null when the URL is not magic, or the raw unknown name. */
+export function scenarioFromImageUrl(url: string): { name: string; known: boolean } | null {
+  if (!url.startsWith("https://")) return null;
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+  if (!host.endsWith(MAGIC_HOST_SUFFIX)) return null;
+  const name = normaliseScenarioName(host.slice(0, -MAGIC_HOST_SUFFIX.length));
+  return { name, known: isScenarioName(name) };
+}
+
+export interface Armed {
+  id: string;
+  scenario: ScenarioName;
+  /** null: every key. */
+  key: string | null;
+  remaining: number;
+}
+
+/** Scenarios armed for the next N submits of a key (or of every key); a key's own arming wins. */
+export class ArmedScenarios {
+  #armed: Armed[] = [];
+  #nextId = 1;
+
+  arm(scenario: ScenarioName, key: string | null, count: number): Armed {
+    const a: Armed = { id: `arm_${this.#nextId++}`, scenario, key, remaining: count };
+    this.#armed.push(a);
+    return { ...a };
+  }
+
+  list(): Armed[] {
+    return this.#armed.map((a) => ({ ...a }));
+  }
+
+  /** Disarms one arming by id, every arming of a key, or everything. */
+  disarm(filter: { id?: string; key?: string } = {}): number {
+    const before = this.#armed.length;
+    this.#armed = this.#armed.filter((a) => (filter.id !== undefined ? a.id !== filter.id : filter.key !== undefined ? a.key !== filter.key : false));
+    return before - this.#armed.length;
+  }
+
+  /** Uses up one submit's worth of the scenario armed for this key. */
+  take(key: string): ScenarioName | null {
+    const a = this.#armed.find((x) => x.key === key) ?? this.#armed.find((x) => x.key === null);
+    if (!a) return null;
+    a.remaining -= 1;
+    if (a.remaining <= 0) this.#armed = this.#armed.filter((x) => x !== a);
+    return a.scenario;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Request } from "express";
+import { API_KEY_PATTERN } from "../domain/accounts.js";
+import { ApiError } from "../domain/errors.js";
+import { SCENARIO_NAMES, isScenarioName, normaliseScenarioName, type ScenarioName } from "../domain/scenarios.js";
+
+/** The bearer key of a request, or UNAUTHORIZED with the documented messages. */
+export function bearerKey(req: Request): string {
+  const header = req.headers.authorization;
+  if (header === undefined || header.trim() === "") throw new ApiError("UNAUTHORIZED", "Missing Authorization header");
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m || !API_KEY_PATTERN.test(m[1]!)) throw new ApiError("UNAUTHORIZED", "Invalid API key");
+  return m[1]!;
+}
+
+/** The key if the request carries a well-formed one, for the journal; never throws. */
+export function keyIfAny(req: Request): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+  return m && API_KEY_PATTERN.test(m[1]!) ? m[1]! : null;
+}
+
+const HOST_PATTERN = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** The origin the client used (or --public-url), for poll_url and result URLs. */
+export function originOf(req: Request, publicUrl: string | null): string {
+  if (publicUrl) return publicUrl;
+  const host = req.headers.host;
+  const proto = req.socket && "encrypted" in req.socket ? "https" : "http";
+  return host && HOST_PATTERN.test(host) ? `${proto}://${host}` : `${proto}://localhost`;
+}
+
+export const SCENARIO_HEADER = "x-mock-scenario";
+
+export function parseScenario(raw: string, source: string): ScenarioName {
+  const name = normaliseScenarioName(raw);
+  if (!isScenarioName(name)) {
+    throw new ApiError("INVALID_REQUEST", `Unknown scenario "${raw}" in ${source}. Known: ${SCENARIO_NAMES.join(", ")}.`);
+  }
+  return name;
+}
+
+export function headerScenario(req: Request): ScenarioName | null {
+  const raw = req.headers[SCENARIO_HEADER];
+  if (typeof raw !== "string" || raw.trim() === "") return null;
+  return parseScenario(raw, "X-Mock-Scenario");
+}

@@ -1,0 +1,106 @@
+import express, { Router, type RequestHandler } from "express";
+import { tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
+import { ApiError } from "../domain/errors.js";
+import { scenarioFromImageUrl } from "../domain/scenarios.js";
+import type { MockService } from "../domain/service.js";
+import { expressPath, pathMatcher } from "../spec/load.js";
+import type { SpecValidators } from "../spec/validators.js";
+import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
+import { requireJson, validateWith } from "./validate.js";
+
+interface Deps {
+  service: MockService;
+  validators: SpecValidators;
+  publicUrl: string | null;
+  bodyLimitBytes: number;
+}
+
+const SUBMITS: Record<string, JobKind> = { submitTryon: "tryon", submitVision: "vision", submitGenerate: "generate" };
+const IMAGE_FIELDS = ["person_image_url", "garment_image_url", "image_url"];
+
+/** Header first, then a magic image host; arming is the service's fallback. */
+function requestScenario(req: express.Request, body: Record<string, unknown>) {
+  const fromHeader = headerScenario(req);
+  if (fromHeader) return fromHeader;
+  for (const field of IMAGE_FIELDS) {
+    const magic = typeof body[field] === "string" ? scenarioFromImageUrl(body[field] as string) : null;
+    if (magic) return parseScenario(magic.name, field);
+  }
+  return null;
+}
+
+/**
+ * The public API, built from openapi.yaml: one route per operation, each
+ * authenticated and validated against the spec before its handler runs.
+ */
+export function publicRouter(deps: Deps): Router {
+  const { service, validators } = deps;
+  const router = Router();
+  const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
+
+  const handlers: Record<string, RequestHandler> = {
+    listModels: (_req, res) => void res.json(tryonCatalogBody()),
+    listVisionModels: (_req, res) => void res.json(visionCatalogBody()),
+    getJob: (req, res) => {
+      const view = service.poll({
+        key: res.locals.key as string,
+        jobId: req.params.job_id as string,
+        modelId: req.query.model_id as string,
+        origin: originOf(req, deps.publicUrl),
+        scenario: (res.locals.scenario = headerScenario(req)),
+      });
+      res.json(view);
+    },
+  };
+  for (const [opId, kind] of Object.entries(SUBMITS)) {
+    handlers[opId] = (req, res) => {
+      const body = req.body as Record<string, unknown>;
+      const scenario = (res.locals.scenario = requestScenario(req, body));
+      const out = service.submit({ key: res.locals.key as string, kind, body, origin: originOf(req, deps.publicUrl), scenario });
+      res.status(202).json(out);
+    };
+  }
+
+  for (const op of validators.operations) {
+    const chain: RequestHandler[] = [];
+    if (op.secured) {
+      chain.push((req, res, next) => {
+        service.runDue();
+        const key = bearerKey(req);
+        service.authenticate(key);
+        res.locals.key = key;
+        next();
+      });
+    }
+    const bodyFn = validators.requestBody(op.operationId);
+    if (bodyFn) {
+      chain.push(requireJson, json, (req, _res, next) => {
+        validateWith(bodyFn, req.body, "body");
+        next();
+      });
+    }
+    const queryFn = validators.query(op.operationId);
+    if (queryFn) {
+      chain.push((req, _res, next) => {
+        // Repeated parameters arrive as arrays; the spec's string schema rejects them.
+        validateWith(queryFn, { ...(req.query as object) }, "query");
+        next();
+      });
+    }
+    const handler = handlers[op.operationId];
+    if (!handler) throw new Error(`openapi.yaml operation ${op.operationId} has no handler`);
+    router[op.method](expressPath(op.path), ...chain, handler);
+  }
+
+  // A known path with another method is 405 with Allow; anything else is 404.
+  const templates = [...new Set(validators.operations.map((o) => o.path))].map((p) => ({
+    re: pathMatcher(p),
+    allow: validators.operations.filter((o) => o.path === p).map((o) => o.method.toUpperCase()),
+  }));
+  router.use((req, _res, next) => {
+    const t = templates.find((x) => x.re.test(req.path));
+    if (t) next(new ApiError("METHOD_NOT_ALLOWED", `Method ${req.method} not allowed on ${req.path}. Allowed: ${t.allow.join(", ")}.`, { Allow: t.allow.join(", ") }));
+    else next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.baseUrl}${req.path}.`));
+  });
+  return router;
+}

@@ -1,0 +1,12 @@
+export { createMockServer, type MockServer } from "./server.js";
+export { createApp, type MockApp } from "./http/app.js";
+export { ControlPlane } from "./control/plane.js";
+export { DEFAULT_OPTIONS, OPTION_DOCS, resolveOptions, type MockOptions } from "./options.js";
+export { verifyWebhook, signWebhook } from "./webhooks/signature.js";
+export { createWebhookReceiver } from "./webhooks/receiver.js";
+export { ERRORS, ApiError, type ErrorCode } from "./domain/errors.js";
+export { SCENARIOS, SCENARIO_NAMES, type ScenarioName } from "./domain/scenarios.js";
+export { TRYON_MODELS, VISION_MODELS, GENERATE_MODELS, GARMENT_TYPES } from "./domain/catalog.js";
+export { RATE_LIMITS } from "./domain/rate-limits.js";
+export { SpecValidators } from "./spec/validators.js";
+export { SPEC_PATH } from "./spec/load.js";

@@ -1,0 +1,108 @@
+import { TIMINGS, type Timing } from "./domain/lifecycle.js";
+
+export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every option of the mock, for the CLI and createMockServer alike. */
+export interface MockOptions {
+  port: number;
+  host: string;
+  seed: number | null;
+  timing: Timing;
+  credits: number;
+  rateLimits: boolean;
+  adminToken: string | null;
+  admin: boolean;
+  publicUrl: string | null;
+  journalSize: number;
+  logLevel: LogLevel;
+  webhookTimeoutMs: number;
+  bodyLimitBytes: number;
+  /** Wall clock; tests may inject one. Not a CLI flag. */
+  wallNow: () => number;
+}
+
+export interface OptionDoc {
+  key: Exclude<keyof MockOptions, "wallNow">;
+  flag: string;
+  env: string | null;
+  default: string;
+  help: string;
+}
+
+/** The one table behind `serve --help` and the README's option table. */
+export const OPTION_DOCS: readonly OptionDoc[] = [
+  { key: "port", flag: "--port", env: "PORT", default: "4010", help: "Port to listen on (0 picks a free one)." },
+  { key: "host", flag: "--host", env: "HOST", default: "127.0.0.1", help: "Interface to bind. Non-loopback needs --admin-token or --no-admin." },
+  { key: "seed", flag: "--seed", env: "MOCK_SEED", default: "none (random)", help: "Seed for job ids, durations and results: same seed + same requests = same answers." },
+  { key: "timing", flag: "--timing", env: "MOCK_TIMING", default: "realistic", help: "realistic (docs' durations) | fast (every job done in < 1 s) | instant (terminal at submit)." },
+  { key: "credits", flag: "--credits", env: "MOCK_CREDITS", default: "1000", help: "Balance a new API key starts with." },
+  { key: "rateLimits", flag: "--rate-limits", env: "MOCK_RATE_LIMITS", default: "on", help: "on | off. Off for load tests." },
+  { key: "adminToken", flag: "--admin-token", env: "MOCK_ADMIN_TOKEN", default: "none", help: "When set, /__mock requires the X-Mock-Admin-Token header." },
+  { key: "admin", flag: "--no-admin", env: null, default: "admin on", help: "Disable the /__mock control API entirely." },
+  { key: "publicUrl", flag: "--public-url", env: "MOCK_PUBLIC_URL", default: "the request's Host", help: "Origin used in poll_url and result URLs, e.g. https://mock.example.test." },
+  { key: "journalSize", flag: "--journal-size", env: "MOCK_JOURNAL_SIZE", default: "1000", help: "Entries kept in the request journal (a ring buffer)." },
+  { key: "logLevel", flag: "--log-level", env: "LOG_LEVEL", default: "info", help: "silent | error | warn | info | debug. One line per request at info." },
+  { key: "webhookTimeoutMs", flag: "--webhook-timeout", env: "MOCK_WEBHOOK_TIMEOUT_MS", default: "8000", help: "Webhook delivery timeout in ms (the docs' 8 s)." },
+  { key: "bodyLimitBytes", flag: "--body-limit", env: "MOCK_BODY_LIMIT", default: "16777216", help: "Largest request body in bytes (room for a 10 MB image as base64)." },
+];
+
+export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
+  port: 4010,
+  host: "127.0.0.1",
+  seed: null,
+  timing: "realistic",
+  credits: 1000,
+  rateLimits: true,
+  adminToken: null,
+  admin: true,
+  publicUrl: null,
+  journalSize: 1000,
+  logLevel: "info",
+  webhookTimeoutMs: 8000,
+  bodyLimitBytes: 16 * 1024 * 1024,
+  wallNow: Date.now,
+});
+
+export class OptionsError extends Error {
+  override name = "OptionsError";
+}
+
+const isInt = (n: unknown, min: number, max: number) => typeof n === "number" && Number.isInteger(n) && n >= min && n <= max;
+
+/** Fills defaults, validates, and freezes. Throws OptionsError naming the option. */
+export function resolveOptions(partial: Partial<MockOptions> = {}): Readonly<MockOptions> {
+  const o: MockOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(partial) };
+  const fail = (flag: string, why: string) => {
+    throw new OptionsError(`${flag}: ${why}`);
+  };
+  if (!isInt(o.port, 0, 65535)) fail("--port", "must be an integer from 0 to 65535");
+  if (typeof o.host !== "string" || o.host === "") fail("--host", "must be a host name or address");
+  if (o.seed !== null && !isInt(o.seed, 0, Number.MAX_SAFE_INTEGER)) fail("--seed", "must be a non-negative integer");
+  if (!TIMINGS.includes(o.timing)) fail("--timing", `must be one of ${TIMINGS.join(", ")}`);
+  if (!isInt(o.credits, 0, 1e12)) fail("--credits", "must be a non-negative integer");
+  if (typeof o.rateLimits !== "boolean") fail("--rate-limits", "must be on or off");
+  if (o.adminToken !== null && (typeof o.adminToken !== "string" || o.adminToken.length < 8)) fail("--admin-token", "must be at least 8 characters");
+  if (o.publicUrl !== null) {
+    try {
+      const u = new URL(o.publicUrl);
+      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+      o.publicUrl = u.origin;
+    } catch {
+      fail("--public-url", "must be an http(s) URL");
+    }
+  }
+  if (!isInt(o.journalSize, 1, 1_000_000)) fail("--journal-size", "must be an integer from 1 to 1000000");
+  if (!LOG_LEVELS.includes(o.logLevel)) fail("--log-level", `must be one of ${LOG_LEVELS.join(", ")}`);
+  if (!isInt(o.webhookTimeoutMs, 1, 600_000)) fail("--webhook-timeout", "must be an integer number of ms from 1 to 600000");
+  if (!isInt(o.bodyLimitBytes, 1024, 1024 ** 3)) fail("--body-limit", "must be an integer number of bytes from 1024 to 1 GiB");
+  return Object.freeze(o);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

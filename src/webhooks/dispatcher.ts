@@ -1,0 +1,116 @@
+import http from "node:http";
+import https from "node:https";
+import type { DeliveryRecord } from "../domain/deliveries.js";
+import type { Job } from "../domain/jobs.js";
+import type { MockService } from "../domain/service.js";
+import { webhookPayload } from "./payload.js";
+import { signWebhook } from "./signature.js";
+
+export type Tamper = "signature" | "timestamp" | "body";
+export const WEBHOOK_USER_AGENT = "ArtEmotion-Webhooks/1.0";
+
+/**
+ * Sends webhooks off the request path: each delivery is a fire-and-forget
+ * request with a timeout, recorded in the service's delivery log. No retries,
+ * no redirects followed.
+ */
+export class WebhookDispatcher {
+  #service: MockService;
+  #timeoutMs: number;
+  #inFlight = new Set<Promise<void>>();
+  #requests = new Set<http.ClientRequest>();
+
+  constructor(service: MockService, timeoutMs: number) {
+    this.#service = service;
+    this.#timeoutMs = timeoutMs;
+    service.onTerminal = (job, at) => void this.deliver(job, at);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  deliver(job: Job, at: number): DeliveryRecord | null {
+    if (!job.webhook) return null;
+    const body = JSON.stringify(webhookPayload(job, at));
+    return this.#send(job, body, null, null);
+  }
+
+  redeliver(original: DeliveryRecord, tamper: Tamper | null): DeliveryRecord {
+    const job = this.#service.jobs.get(original.jobId);
+    if (!job) throw new Error("job expired");
+    return this.#send(job, original.requestBody, original.id, tamper);
+  }
+
+  #send(job: Job, body: string, redeliveryOf: string | null, tamper: Tamper | null): DeliveryRecord {
+    const webhook = job.webhook!;
+    const event = JSON.parse(body).status === "failed" ? "job.failed" : "job.completed";
+    // Wall-clock seconds: receivers check a 5-minute window against their own clock.
+    let ts = Math.floor(this.#service.clock.wallNow() / 1000);
+    if (tamper === "timestamp") ts -= 3600;
+    const headers: Record<string, string> = {
+      "Content-Type": "application/json",
+      "User-Agent": WEBHOOK_USER_AGENT,
+      "X-ArtEmotion-Event": event,
+      "X-ArtEmotion-Timestamp": String(ts),
+    };
+    if (webhook.secret !== null || tamper === "signature") {
+      const sig = signWebhook(body, webhook.secret ?? "", ts);
+      headers["X-ArtEmotion-Signature"] = tamper === "signature" ? sig.slice(0, -1) + (sig.endsWith("0") ? "1" : "0") : sig;
+    }
+    const sent = tamper === "body" ? body.replace(/"status":"(completed|failed)"/, '"status":"tampered"') : body;
+    const record: DeliveryRecord = {
+      id: this.#service.deliveries.nextId(), jobId: job.id, key: job.key, url: webhook.url, event,
+      redeliveryOf, tamper, requestHeaders: headers, requestBody: sent, startedAt: this.#service.now(),
+      outcome: "pending", responseStatus: null, error: null, durationMs: null,
+    };
+    this.#service.deliveries.add(record);
+    const p = this.#post(record, sent).finally(() => this.#inFlight.delete(p));
+    this.#inFlight.add(p);
+    return record;
+  }
+
+  #post(record: DeliveryRecord, body: string): Promise<void> {
+    const started = performance.now();
+    return new Promise<void>((resolve) => {
+      const settle = (outcome: DeliveryRecord["outcome"], status: number | null, error: string | null) => {
+        if (record.outcome !== "pending") return;
+        Object.assign(record, { outcome, responseStatus: status, error, durationMs: Math.round(performance.now() - started) });
+        resolve();
+      };
+      let req: http.ClientRequest;
+      try {
+        const url = new URL(record.url);
+        const client = url.protocol === "https:" ? https : http;
+        req = client.request(url, { method: "POST", headers: { ...record.requestHeaders, "Content-Length": String(Buffer.byteLength(body)) } });
+      } catch (e) {
+        settle("connection_error", null, (e as Error).message);
+        return;
+      }
+      this.#requests.add(req);
+      req.setTimeout(this.#timeoutMs, () => {
+        settle("timeout", null, `no response within ${this.#timeoutMs} ms`);
+        req.destroy();
+      });
+      req.on("response", (res) => {
+        const s = res.statusCode ?? 0;
+        settle(s >= 200 && s < 300 ? "delivered" : s >= 300 && s < 400 ? "redirect" : "http_error", s, null);
+        res.resume();
+      });
+      req.on("error", (e) => settle("connection_error", null, e.message));
+      req.on("close", () => {
+        this.#requests.delete(req);
+        settle("connection_error", null, "socket closed before a response");
+      });
+      req.end(body);
+    });
+  }
+
+  /** Waits for in-flight deliveries up to `ms`, then aborts the rest. */
+  async drain(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+    for (const req of this.#requests) req.destroy(new Error("server shutting down"));
+  }
+}
