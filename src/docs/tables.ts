@@ -1,0 +1,54 @@
+import { GENERATE_MODELS, TRYON_MODELS, VISION_MODELS } from "../domain/catalog.js";
+import { ERRORS } from "../domain/errors.js";
+import { RATE_LIMITS } from "../domain/rate-limits.js";
+import { SCENARIOS } from "../domain/scenarios.js";
+import { OPTION_DOCS } from "../options.js";
+
+/**
+ * README tables rendered from their one source. `npm run docs` writes them
+ * between `<!-- generated:NAME -->` markers; test/readme.test.ts fails when the
+ * README is stale.
+ */
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+const code = (s: string) => `\`${s}\``;
+
+export const README_TABLES: Record<string, () => string> = {
+  options: () => table(["flag", "env", "default", "what it does"], OPTION_DOCS.map((d) => [code(d.flag), d.env ? code(d.env) : "", d.default, d.help])),
+  scenarios: () =>
+    table(["scenario", "magic image host", "outcome"], Object.entries(SCENARIOS).map(([n, s]) => [code(n), code(`${n.replace(/_/g, "-")}.scenario.test`), s.outcome])),
+  errors: () => table(["code", "HTTP", "when"], Object.entries(ERRORS).map(([c, e]) => [code(c), String(e.status), ERROR_WHEN[c] ?? ""])),
+  models: () =>
+    table(
+      ["model_id", "kind", "credits", "prompt"],
+      [...TRYON_MODELS, ...VISION_MODELS, ...GENERATE_MODELS].map((m) => [
+        code(m.id), m.kind, String(m.credits),
+        m.kind === "vision" ? (m.prompt === "not_used" ? "not used" : `${m.prompt} (${code(m.promptField)})`) : m.kind === "generate" ? `required (${code("prompt")})` : "",
+      ]),
+    ),
+  "rate-limits": () => table(["bucket", "per key per minute"], Object.entries(RATE_LIMITS).map(([b, n]) => [b === "poll" ? "polls (GET /jobs)" : `POST /${b}`, String(n)])),
+};
+
+const ERROR_WHEN: Record<string, string> = {
+  INVALID_REQUEST: "Missing or malformed field, bad or non-JSON body, http:// or malformed URL, unknown scenario name.",
+  INVALID_MODEL: "Unknown model_id (on submit or poll).",
+  MISSING_FIELD: "The model requires a field that wasn't provided (prompt, object).",
+  IMAGE_ERROR: "Private/loopback image host, data: URL over 10 MB or not JPEG/PNG/WebP, image scenarios.",
+  UNAUTHORIZED: "Missing Authorization header, malformed or deleted key, wrong admin token.",
+  INSUFFICIENT_CREDITS: "Balance below the model's cost. Nothing is charged.",
+  NOT_FOUND: "Unknown route; unknown, expired or another key's job; job polled with another model_id.",
+  METHOD_NOT_ALLOWED: "Wrong method on a known path; the Allow header lists the right ones.",
+  PAYLOAD_TOO_LARGE: "Body over --body-limit (16 MiB by default).",
+  RATE_LIMIT_EXCEEDED: "Over the per-key limit; Retry-After says when to retry.",
+  INTERNAL_ERROR: "A bug in the mock (never expected; reported with the request in the log).",
+  SUBMISSION_ERROR: "Scenario submission_error; credits are refunded.",
+  STATUS_ERROR: "Scenario status_error while polling.",
+};
+
+/** Replaces every generated block in a README text. */
+export function renderReadme(text: string): string {
+  return text.replace(/(<!-- generated:([\w-]+) -->\n)[\s\S]*?(\n<!-- \/generated -->)/g, (all, open: string, name: string, close: string) => {
+    const render = README_TABLES[name];
+    return render ? `${open}${render()}${close}` : all;
+  });
+}
