@@ -1,0 +1,64 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { signWebhook } from "../../src/webhooks/signature.js";
+
+export interface Exchange {
+  method: string;
+  /** Path with query, as the client sent it. */
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: any;
+}
+
+/** A deliberate drift: rewrites one answer of the real mock, or its webhook signatures. */
+export interface Drift {
+  name: string;
+  response?: (x: Exchange) => void;
+  tamperWebhookSignature?: boolean;
+}
+
+const HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+
+/**
+ * An HTTP proxy in front of a real mock that injects one drift, so a test can
+ * show the contract suite notices it. Webhook URLs in submits are pointed at
+ * the proxy, which forwards deliveries (tampered or not) to the real receiver.
+ */
+export async function startDriftProxy(upstream: string, drift: Drift): Promise<{ url: string; close: () => Promise<void> }> {
+  let self = "";
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let raw = Buffer.concat(chunks).toString("utf8");
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !HOP.has(k) && k !== "host")) as Record<string, string>;
+    if (req.url!.startsWith("/__drift_forward/")) return forward(req.url!, raw, headers, res, drift);
+    if (req.method === "POST" && raw.includes('"webhook_url"')) {
+      try {
+        const body = JSON.parse(raw);
+        body.webhook_url = `${self}/__drift_forward/${encodeURIComponent(body.webhook_url)}`;
+        raw = JSON.stringify(body);
+      } catch { /* not JSON: pass through */ }
+    }
+    const up = await fetch(upstream + req.url, { method: req.method, headers, body: ["GET", "HEAD"].includes(req.method!) ? undefined : raw });
+    const text = await up.text();
+    const x: Exchange = { method: req.method!, url: req.url!, status: up.status, headers: Object.fromEntries([...up.headers.entries()].filter(([k]) => !HOP.has(k))), body: text };
+    const isJson = (x.headers["content-type"] ?? "").includes("json");
+    if (isJson && text) x.body = JSON.parse(text);
+    // Rewrite origins so poll_url and result URLs keep pointing at the proxy.
+    if (isJson && text) x.body = JSON.parse(JSON.stringify(x.body).split(upstream).join(self));
+    if (!req.url!.startsWith("/__mock")) drift.response?.(x);
+    res.writeHead(x.status, x.headers);
+    res.end(isJson && typeof x.body !== "string" ? JSON.stringify(x.body) : x.body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url: self, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) };
+}
+
+async function forward(url: string, raw: string, headers: Record<string, string>, res: http.ServerResponse, drift: Drift) {
+  const target = decodeURIComponent(url.slice("/__drift_forward/".length));
+  if (drift.tamperWebhookSignature) headers["x-artemotion-signature"] = signWebhook(raw, "not-the-secret", Number(headers["x-artemotion-timestamp"]));
+  const up = await fetch(target, { method: "POST", headers, body: raw });
+  res.writeHead(up.status).end(await up.text());
+}
