@@ -8,6 +8,8 @@ export class DueTimer {
   #service: MockService;
   #timer: NodeJS.Timeout | undefined;
   #armedFor: number | undefined;
+  /** performance.now() at which the armed timer fires. */
+  #firesAt: number | undefined;
   #stopped = false;
 
   constructor(service: MockService) {
@@ -18,14 +20,19 @@ export class DueTimer {
     if (this.#stopped) return;
     const next = this.#service.nextDueAt();
     if (next === undefined || this.#service.clock.frozen) return this.#clear();
-    if (this.#armedFor === next && this.#timer) return;
-    this.#clear();
-    this.#armedFor = next;
     // setTimeout caps at 2^31-1 ms; a longer wait just re-arms.
     const delay = Math.min(Math.max(0, next - this.#service.now()), 2 ** 31 - 1);
+    const firesAt = performance.now() + delay;
+    // Same event and not due sooner: keep the timer. Advancing a running clock
+    // brings the event closer in real time, so the timer must be re-armed.
+    if (this.#armedFor === next && this.#timer && this.#firesAt !== undefined && firesAt >= this.#firesAt - 2) return;
+    this.#clear();
+    this.#armedFor = next;
+    this.#firesAt = firesAt;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#armedFor = undefined;
+      this.#firesAt = undefined;
       this.#service.runDue();
       this.poke();
     }, delay);
@@ -41,5 +48,6 @@ export class DueTimer {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#armedFor = undefined;
+    this.#firesAt = undefined;
   }
 }

@@ -39,7 +39,10 @@ export class WebhookDispatcher {
   redeliver(original: DeliveryRecord, tamper: Tamper | null): DeliveryRecord {
     const job = this.#service.jobs.get(original.jobId);
     if (!job) throw new Error("job expired");
-    return this.#send(job, original.requestBody, original.id, tamper);
+    // Redeliver what was signed first, not a copy an earlier redelivery tampered with.
+    let root = original;
+    while (root.redeliveryOf !== null) root = this.#service.deliveries.get(root.redeliveryOf) ?? { ...root, redeliveryOf: null };
+    return this.#send(job, root.requestBody, original.id, tamper);
   }
 
   #send(job: Job, body: string, redeliveryOf: string | null, tamper: Tamper | null): DeliveryRecord {
@@ -73,8 +76,10 @@ export class WebhookDispatcher {
   #post(record: DeliveryRecord, body: string): Promise<void> {
     const started = performance.now();
     return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const settle = (outcome: DeliveryRecord["outcome"], status: number | null, error: string | null) => {
         if (record.outcome !== "pending") return;
+        clearTimeout(timer);
         Object.assign(record, { outcome, responseStatus: status, error, durationMs: Math.round(performance.now() - started) });
         resolve();
       };
@@ -88,10 +93,12 @@ export class WebhookDispatcher {
         return;
       }
       this.#requests.add(req);
-      req.setTimeout(this.#timeoutMs, () => {
+      // A deadline for the whole attempt (connect to response headers), not a socket idle
+      // timeout: a receiver trickling bytes must not hold a delivery open past it.
+      timer = setTimeout(() => {
         settle("timeout", null, `no response within ${this.#timeoutMs} ms`);
         req.destroy();
-      });
+      }, this.#timeoutMs);
       req.on("response", (res) => {
         const s = res.statusCode ?? 0;
         settle(s >= 200 && s < 300 ? "delivered" : s >= 300 && s < 400 ? "redirect" : "http_error", s, null);
