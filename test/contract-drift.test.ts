@@ -54,7 +54,7 @@ const CASES: [Drift, string][] = [
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 describe("the contract suite catches drift", { timeout: 120_000 }, () => {
-  it.each(CASES)("catches $name", async (drift, testName) => {
+  it.concurrent.each(CASES)("catches $name", async (drift, testName) => {
     const run = await runWithDrift(drift, escape(testName));
     const target = run.summary.tests.find((t) => t.name.includes(testName));
     expect(target, `test "${testName}" ran`).toBeDefined();

@@ -16,6 +16,8 @@ export interface Drift {
   name: string;
   response?: (x: Exchange) => void;
   tamperWebhookSignature?: boolean;
+  /** Answer 404 on /__mock, so the target looks like the live API. */
+  hideControl?: boolean;
 }
 
 const HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
@@ -33,6 +35,7 @@ export async function startDriftProxy(upstream: string, drift: Drift): Promise<{
     let raw = Buffer.concat(chunks).toString("utf8");
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !HOP.has(k) && k !== "host")) as Record<string, string>;
     if (req.url!.startsWith("/__drift_forward/")) return forward(req.url!, raw, headers, res, drift);
+    if (drift.hideControl && req.url!.startsWith("/__mock")) return void res.writeHead(404, { "Content-Type": "application/json" }).end('{"error":"Not found.","code":"NOT_FOUND"}');
     if (req.method === "POST" && raw.includes('"webhook_url"')) {
       try {
         const body = JSON.parse(raw);
