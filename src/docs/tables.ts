@@ -47,8 +47,9 @@ const ERROR_WHEN: Record<string, string> = {
 
 /** Replaces every generated block in a README text. */
 export function renderReadme(text: string): string {
-  return text.replace(/(<!-- generated:([\w-]+) -->\n)[\s\S]*?(\n<!-- \/generated -->)/g, (all, open: string, name: string, close: string) => {
+  // The body may be empty (a freshly added block): everything up to the first close marker is replaced.
+  return text.replace(/(<!-- generated:([\w-]+) -->\n)[\s\S]*?(<!-- \/generated -->)/g, (all, open: string, name: string, close: string) => {
     const render = README_TABLES[name];
-    return render ? `${open}${render()}${close}` : all;
+    return render ? `${open}${render()}\n${close}` : all;
   });
 }

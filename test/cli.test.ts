@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { optionsFromArgv } from "../src/cli/args.js";
+import { OPTION_DOCS } from "../src/options.js";
+import type { MockServer } from "../src/server.js";
+import { TestClient } from "./helpers/client.js";
+
+// `npm test` builds dist first; run `npm run build` before running this file alone.
+const MAIN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+
+/** The parent's env without any of the mock's own variables, so a developer's PORT cannot leak in. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const d of OPTION_DOCS) if (d.env) delete env[d.env];
+  return { ...env, ...extra };
+}
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
+function start(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  /** Resolves with the first stdout line matching, or rejects if the process exits first. */
+  const line = (re: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        // Complete lines only: a chunk may end mid-line.
+        const found = stdout.split("\n").slice(0, -1).find((l) => re.test(l));
+        if (found) resolve(found);
+      };
+      child.stdout.on("data", check);
+      check();
+      void exited.then((code) => reject(new Error(`exited ${code} before printing ${re}: ${stderr}`)));
+    });
+  return { child, exited, line, out: () => stdout, err: () => stderr };
+}
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const p = start(args, env);
+  const code = await p.exited;
+  return { code, stdout: p.out(), stderr: p.err() };
+}
+
+describe("artemotion-mock serve", () => {
+  beforeAll(() => {
+    if (!existsSync(MAIN)) throw new Error("dist/cli/main.js is missing: run `npm run build` (npm test does it first)");
+  });
+
+  it("lists every option with its default and env variable in --help", async () => {
+    const { code, stdout } = await run(["serve", "--help"]);
+    expect(code).toBe(0);
+    const lines = stdout.split("\n");
+    for (const d of OPTION_DOCS) {
+      const i = lines.findIndex((l) => l.trim().split(/\s+/)[0] === d.flag);
+      expect(i, `${d.flag} in --help`).toBeGreaterThan(-1);
+      const detail = lines[i + 1]!;
+      expect(detail, d.flag).toContain(`default: ${d.default}`);
+      if (d.env) expect(detail, d.flag).toContain(`env ${d.env}`);
+    }
+    expect(stdout).toMatch(/--port <value>[\s\S]*default: 4010; env PORT/);
+    expect(stdout).toMatch(/--host <value>[\s\S]*default: 127\.0\.0\.1; env HOST/);
+  });
+
+  it("prints one ready line with the base URL, serves both catalogs, and exits 0 on SIGTERM", async () => {
+    const p = start(["serve", "--port", "0"]);
+    const ready = await p.line(/http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
+    const baseUrl = /(http:\/\/127\.0\.0\.1:\d+\/api\/v1)/.exec(ready)![1]!;
+    expect(Number(new URL(baseUrl).port)).toBeGreaterThan(0);
+
+    const api = new TestClient({ baseUrl, origin: new URL(baseUrl).origin } as MockServer);
+    const models = await api.get("/models", { key: null });
+    expect(models.status).toBe(200);
+    expect(models.body.models.map((m: { id: string }) => m.id)).toContain("image-apps-v2/virtual-try-on");
+    const vision = await api.get("/vision", { key: null });
+    expect(vision.status).toBe(200);
+    expect(vision.body.models).toHaveLength(12);
+
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    const announced = p.out().split("\n").filter((l) => /https?:\/\/\S+\/api\/v1/.test(l));
+    expect(announced).toEqual([ready]);
+    expect(p.out().split("\n")[0]).toBe(ready);
+  });
+
+  it("reads PORT when no --port is given", async () => {
+    const { code, stderr } = await run(["serve"], { PORT: "70000" });
+    expect(code).toBe(2);
+    expect(stderr).toContain("--port: must be an integer from 0 to 65535");
+  });
+
+  it("lets a flag win over its env variable", () => {
+    const { options } = optionsFromArgv(["--port", "0", "--rate-limits", "off"], { PORT: "70000", MOCK_RATE_LIMITS: "on", MOCK_TIMING: "fast" });
+    expect(options).toMatchObject({ port: 0, rateLimits: false, timing: "fast" });
+  });
+
+  // Short-lived processes: run side by side to keep the file fast.
+  it.concurrent.each([
+    [["serve", "--timing", "slow"], "--timing"],
+    [["serve", "--port", "http"], "--port"],
+    [["serve", "--bogus"], "--bogus"],
+  ])("exits 2 for %j with a message naming %s", async (args, flag) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(flag);
+    expect(stdout).toBe("");
+  });
+
+  it.concurrent("exits 2 for an unknown command", async () => {
+    const { code, stderr } = await run(["serv"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "serv"');
+  });
+});
