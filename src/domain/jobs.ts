@@ -1,6 +1,6 @@
 import type { GarmentType, JobKind, Model } from "./catalog.js";
 import { queuePositionAt, stateAt, type JobState, type Timeline } from "./lifecycle.js";
-import { buildVisionResult, detectionBoxes, type VisionInput, type VisionResult } from "./results.js";
+import { buildVisionResult, detectionBoxes, detectionLabel, type VisionInput, type VisionResult } from "./results.js";
 import type { ScenarioName } from "./scenarios.js";
 
 export const RESULT_TTL_MS = 24 * 60 * 60 * 1000;
@@ -41,7 +41,13 @@ export function failureOf(job: Job): { error: string; logs: string[] } {
       : job.kind === "vision"
         ? "Inference failed: model returned no output"
         : "Generation failed: no person detected in person_image_url";
-  return { error, logs: [`[${new Date(job.createdAt).toISOString()}] job ${job.id} started on ${job.model.id}`, error] };
+  // Times are offsets from submit in virtual time, not clock readings, so a
+  // seeded run gives byte-identical failure bodies on every server.
+  const at = (t: number) => `[+${((t - job.createdAt) / 1000).toFixed(3)}s]`;
+  return {
+    error,
+    logs: [`${at(job.createdAt)} job ${job.id} queued on ${job.model.id}`, `${at(job.processingAt)} processing started`, `${at(job.finishedAt)} ${error}`],
+  };
 }
 
 export function visionResultOf(job: Job, origin: string): VisionResult {
@@ -79,9 +85,10 @@ export function imageLinesOf(job: Job): string[] {
   return [job.kind === "tryon" ? (job.garmentType ?? "clothing") : "generated", job.model.id.split("/")[0]!, ...job.id.match(/.{1,18}/g)!];
 }
 
+/** The boxes drawn on a detection job's annotated image: the same ones its result reports. */
 export function annotatedBoxesOf(job: Job) {
-  const label = job.vision?.object ?? job.vision?.prompt ?? null;
-  return detectionBoxes(job.seed, job.model.kind === "vision" && job.model.boxFormat === "moondream" ? label : null);
+  const label = job.model.kind === "vision" && job.vision ? detectionLabel(job.model, job.vision) : null;
+  return detectionBoxes(job.seed, label);
 }
 
 /** Jobs by id, with a per-key index so listing and resetting a key is cheap. */

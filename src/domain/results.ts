@@ -45,6 +45,12 @@ export function detectionBoxes(seed: string, label: string | null): { label: str
   });
 }
 
+/** What a detection model boxes: moondream models the label asked for (in their prompt field), florence its own labels. */
+export function detectionLabel(model: VisionModel, input: VisionInput): string | null {
+  if (model.boxFormat !== "moondream") return null;
+  return model.promptField === "object" ? input.object : input.prompt;
+}
+
 /** Text shaped like an answer to the prompt, or a caption of the requested length. */
 export function visionText(seed: string, model: VisionModel, input: VisionInput): string {
   faker.seed(seedNumber(`text:${seed}`));
@@ -72,8 +78,7 @@ export function buildVisionResult(
   const result: VisionResult = { text: null, objects: null, annotated_image: null, is_nsfw: null, nsfw_probability: null };
   if (model.family === "text") result.text = visionText(seed, model, input);
   if (model.family === "detection") {
-    const label = model.boxFormat === "florence" ? null : (model.promptField === "object" ? input.object : input.prompt);
-    const boxes = detectionBoxes(seed, label);
+    const boxes = detectionBoxes(seed, detectionLabel(model, input));
     result.objects =
       model.boxFormat === "florence"
         ? boxes.map((b) => ({

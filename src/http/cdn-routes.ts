@@ -14,7 +14,9 @@ export function cdnRouter(service: MockService): Router {
     service.runDue();
     const job = service.jobForAsset(req.params.job_id);
     const file = req.params.file;
-    if (!job || !((file === "0.png" && job.kind !== "vision") || (file === "annotated.png" && job.kind === "vision"))) {
+    // Image jobs have 0.png; only detection jobs have an annotated image (the others' annotated_image is null).
+    const isDetection = job?.model.kind === "vision" && job.model.family === "detection";
+    if (!job || !((file === "0.png" && job.kind !== "vision") || (file === "annotated.png" && isDetection))) {
       throw new ApiError("NOT_FOUND", "Result not found or expired.");
     }
     const png = file === "0.png" ? renderLabelPng({ lines: imageLinesOf(job), seed: job.seed }) : renderAnnotatedPng({ boxes: annotatedBoxesOf(job), seed: job.seed });
