@@ -35,9 +35,7 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     return 2;
   }
   const o = server.mock.options;
-  out.log(
-    `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"})`,
-  );
+  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"})`;
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       out.log(`artemotion-mock: ${signal}, shutting down`);
@@ -50,5 +48,7 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    // Only once the handlers are in place: a supervisor may send SIGTERM as soon as it reads this line.
+    out.log(ready);
   });
 }

@@ -2,7 +2,7 @@ import type { MockApp } from "../http/app.js";
 import { ApiError } from "../domain/errors.js";
 import { maskKey, type JournalEntry } from "../domain/journal.js";
 import { stateOf } from "../domain/jobs.js";
-import type { ScenarioName } from "../domain/scenarios.js";
+import { SCENARIO_NAMES, isScenarioName, normaliseScenarioName, type ScenarioName } from "../domain/scenarios.js";
 import type { DeliveryRecord } from "../domain/deliveries.js";
 import type { Tamper } from "../webhooks/dispatcher.js";
 import { VERSION } from "../version.js";
@@ -66,6 +66,7 @@ export class ControlPlane {
   }
 
   setAccount(key: string, credits: number) {
+    if (!Number.isInteger(credits) || credits < 0) throw new ApiError("INVALID_REQUEST", `Invalid credits ${credits}: must be a non-negative integer.`);
     this.#m.service.accounts.set(key, credits, this.#m.service.now());
     return this.getAccount(key);
   }
@@ -77,8 +78,12 @@ export class ControlPlane {
     this.#m.service.accounts.delete(key);
   }
 
+  /** Arms `scenario` (either spelling) for the next `count` submits of `key`, or of every key when null. */
   armScenario(scenario: ScenarioName, key: string | null = null, count = 1) {
-    return this.#m.service.armed.arm(scenario, key, count);
+    const name = normaliseScenarioName(scenario);
+    if (!isScenarioName(name)) throw new ApiError("INVALID_REQUEST", `Unknown scenario "${scenario}". Known: ${SCENARIO_NAMES.join(", ")}.`);
+    if (!Number.isInteger(count) || count < 1) throw new ApiError("INVALID_REQUEST", `Invalid count ${count}: must be a positive integer.`);
+    return this.#m.service.armed.arm(name, key, count);
   }
 
   listScenarios() {
@@ -105,6 +110,7 @@ export class ControlPlane {
     return this.#m.service.deliveries.list(jobId === undefined ? {} : { jobId }).map((d) => ({ ...d }));
   }
 
+  /** Sends a delivery again; the dispatcher re-signs the first delivery's body, so tampering never carries over. */
   redeliver(deliveryId: string, tamper: Tamper | null = null): DeliveryRecord {
     const original = this.#m.service.deliveries.get(deliveryId);
     if (!original || !this.#m.service.jobs.get(original.jobId)) throw new ApiError("NOT_FOUND", `No delivery ${deliveryId} (or its job expired).`);

@@ -4,9 +4,13 @@
  * by arming it through the control API. The README's scenario table is
  * checked against this list by test/readme.test.ts.
  */
+import type { Model } from "./catalog.js";
+
 export interface ScenarioSpec {
   /** What the client sees, for the README and the control API. */
   readonly outcome: string;
+  /** The submits it has an effect on (default: every submit); an armed scenario is used up only by these. */
+  readonly appliesTo?: (model: Model) => boolean;
 }
 
 export const SCENARIOS = {
@@ -21,7 +25,10 @@ export const SCENARIOS = {
   image_fetch_404: { outcome: "400 `IMAGE_ERROR` \"Image error: Failed to fetch image: HTTP 404\"." },
   image_too_large: { outcome: "400 `IMAGE_ERROR` \"Image error: Image exceeds 10 MB\"." },
   private_url: { outcome: "400 `IMAGE_ERROR` \"Image error: Private URLs not allowed\"." },
-  nsfw: { outcome: "Moderation models report `is_nsfw: true` (and `nsfw_probability` ≥ 0.9 for imageutils/nsfw)." },
+  nsfw: {
+    outcome: "Moderation models report `is_nsfw: true` (and `nsfw_probability` ≥ 0.9 for imageutils/nsfw).",
+    appliesTo: (m) => m.kind === "vision" && m.family === "moderation",
+  },
 } as const satisfies Record<string, ScenarioSpec>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
@@ -49,6 +56,11 @@ export function scenarioFromImageUrl(url: string): { name: string; known: boolea
   if (!host.endsWith(MAGIC_HOST_SUFFIX)) return null;
   const name = normaliseScenarioName(host.slice(0, -MAGIC_HOST_SUFFIX.length));
   return { name, known: isScenarioName(name) };
+}
+
+export function scenarioAppliesTo(name: ScenarioName, model: Model): boolean {
+  const spec: ScenarioSpec = SCENARIOS[name];
+  return spec.appliesTo?.(model) ?? true;
 }
 
 export interface Armed {
@@ -81,9 +93,15 @@ export class ArmedScenarios {
     return before - this.#armed.length;
   }
 
-  /** Uses up one submit's worth of the scenario armed for this key. */
-  take(key: string): ScenarioName | null {
-    const a = this.#armed.find((x) => x.key === key) ?? this.#armed.find((x) => x.key === null);
+  /**
+   * Uses up one submit's worth of the scenario armed for this key (its own
+   * arming first, then a global one), skipping armings that have no effect on
+   * `model`. Call it only for a submit that passed validation and carries no
+   * header or magic-URL scenario.
+   */
+  take(key: string, model?: Model): ScenarioName | null {
+    const fits = (x: Armed) => model === undefined || scenarioAppliesTo(x.scenario, model);
+    const a = this.#armed.find((x) => x.key === key && fits(x)) ?? this.#armed.find((x) => x.key === null && fits(x));
     if (!a) return null;
     a.remaining -= 1;
     if (a.remaining <= 0) this.#armed = this.#armed.filter((x) => x !== a);

@@ -73,8 +73,7 @@ export class MockService {
     const now = this.now();
     const account = this.authenticate(input.key);
     const req = resolveSubmit(input.kind, input.body);
-    const armed = this.armed.take(input.key);
-    const scenario = input.scenario ?? armed;
+    const scenario = input.scenario ?? this.armed.take(input.key, req.model);
     const cost = req.model.credits;
     switch (scenario) {
       case "rate_limited": throw rateLimitError(input.kind, 60);

@@ -44,10 +44,13 @@ export function createApp(partial: Partial<MockOptions> = {}, deps: { logger?: L
     res.on("finish", () => {
       timer.poke();
       const duration_ms = Math.round((performance.now() - started) * 100) / 100;
-      if (req.path.startsWith("/__mock")) return;
       const scenario = (res.locals.scenario as string | null | undefined) ?? null;
-      journal.add({ time: new Date(service.now()).toISOString(), method: req.method, path: req.originalUrl.split("?")[0]!, status: res.statusCode, key: maskOrNull(keyIfAny(req)), scenario, duration_ms });
-      if (logger.isLevelEnabled("info")) logger.info({ method: req.method, path: req.originalUrl, status: res.statusCode, duration_ms, scenario }, "request");
+      // originalUrl, not req.path: a mounted router leaves req.url stripped of its mount point.
+      const path = req.originalUrl.split("?")[0]!;
+      if (logger.isLevelEnabled("info")) logger.info({ method: req.method, path, status: res.statusCode, duration_ms, scenario }, "request");
+      // The journal records the API under test, not the control calls that inspect it.
+      if (path === "/__mock" || path.startsWith("/__mock/")) return;
+      journal.add({ time: new Date(service.now()).toISOString(), method: req.method, path, status: res.statusCode, key: maskOrNull(keyIfAny(req)), scenario, duration_ms });
     });
     next();
   });

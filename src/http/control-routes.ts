@@ -3,7 +3,7 @@ import express, { Router, type RequestHandler } from "express";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { ControlPlane } from "../control/plane.js";
 import { ApiError } from "../domain/errors.js";
-import { SCENARIO_NAMES, type ScenarioName } from "../domain/scenarios.js";
+import { SCENARIO_NAMES, normaliseScenarioName, type ScenarioName } from "../domain/scenarios.js";
 import type { MockApp } from "./app.js";
 import { requireJson, validateWith } from "./validate.js";
 
@@ -23,13 +23,14 @@ const SCHEMAS = {
 const V = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)])) as Record<keyof typeof SCHEMAS, ValidateFunction>;
 
 /** An empty body is `{}`: control calls such as freeze or reset need no body. */
-function body(name: keyof typeof SCHEMAS): RequestHandler[] {
+function body(name: keyof typeof SCHEMAS, prepare: (b: Record<string, unknown>) => void = () => {}): RequestHandler[] {
   const json = express.json({ limit: "64kb", strict: true, type: () => true });
   return [
     (req, res, next) => (Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] ? requireJson(req, res, next) : next()),
     json,
     (req, _res, next) => {
       req.body ??= {};
+      if (typeof req.body === "object" && req.body !== null && !Array.isArray(req.body)) prepare(req.body as Record<string, unknown>);
       validateWith(V[name], req.body, "body");
       next();
     },
@@ -68,7 +69,11 @@ export function controlRouter(mock: MockApp): Router {
     plane.deleteAccount(keyParam(req.params.key as string));
     res.status(204).end();
   });
-  router.post("/scenarios", ...body("arm"), (req, res) => {
+  // `job-failed` names job_failed here too, as in the header and magic hosts.
+  const spelling = (b: Record<string, unknown>) => {
+    if (typeof b.scenario === "string") b.scenario = normaliseScenarioName(b.scenario);
+  };
+  router.post("/scenarios", ...body("arm", spelling), (req, res) => {
     res.status(201).json(plane.armScenario(req.body.scenario as ScenarioName, req.body.key ?? null, req.body.count ?? 1));
   });
   router.get("/scenarios", (_req, res) => void res.json({ armed: plane.listScenarios(), available: SCENARIO_NAMES }));

@@ -39,10 +39,9 @@ export class WebhookDispatcher {
   redeliver(original: DeliveryRecord, tamper: Tamper | null): DeliveryRecord {
     const job = this.#service.jobs.get(original.jobId);
     if (!job) throw new Error("job expired");
-    // Redeliver what was signed first, not a copy an earlier redelivery tampered with.
-    let root = original;
-    while (root.redeliveryOf !== null) root = this.#service.deliveries.get(root.redeliveryOf) ?? { ...root, redeliveryOf: null };
-    return this.#send(job, root.requestBody, original.id, tamper);
+    // Always from the first delivery (never a tampered copy); redeliveryOf names it, so chains stay one deep.
+    const root = (original.redeliveryOf !== null && this.#service.deliveries.get(original.redeliveryOf)) || original;
+    return this.#send(job, root.requestBody, root.id, tamper);
   }
 
   #send(job: Job, body: string, redeliveryOf: string | null, tamper: Tamper | null): DeliveryRecord {
