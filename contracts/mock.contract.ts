@@ -54,7 +54,7 @@ describe("failures the docs name", () => {
     });
 
     mockOnly(`${path} answers 413 for a body too large for any image`, [`${op} 413`], async ({ api }) => {
-      const res = await api.call("POST", path, { raw: JSON.stringify({ ...body, padding: "x".repeat(17 * 1024 * 1024) }), headers: { "Content-Type": "application/json" } });
+      const res = await api.call("POST", path, { raw: JSON.stringify({ ...body, padding: "x".repeat(33 * 1024 * 1024) }), headers: { "Content-Type": "application/json" } });
       expect([res.status, res.body.code]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
     });
   }

@@ -44,7 +44,7 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { key: "journalSize", flag: "--journal-size", env: "MOCK_JOURNAL_SIZE", default: "1000", help: "Entries kept in the request journal (a ring buffer)." },
   { key: "logLevel", flag: "--log-level", env: "LOG_LEVEL", default: "info", help: "silent, error, warn, info or debug. One line per request at info." },
   { key: "webhookTimeoutMs", flag: "--webhook-timeout", env: "MOCK_WEBHOOK_TIMEOUT_MS", default: "8000", help: "Webhook delivery timeout in ms (the docs' 8 s)." },
-  { key: "bodyLimitBytes", flag: "--body-limit", env: "MOCK_BODY_LIMIT", default: "16777216", help: "Largest request body in bytes (room for a 10 MB image as base64)." },
+  { key: "bodyLimitBytes", flag: "--body-limit", env: "MOCK_BODY_LIMIT", default: "33554432", help: "Largest request body in bytes (room for two 10 MB images as base64, as a try-on needs)." },
 ];
 
 export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
@@ -60,7 +60,7 @@ export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
   journalSize: 1000,
   logLevel: "info",
   webhookTimeoutMs: 8000,
-  bodyLimitBytes: 16 * 1024 * 1024,
+  bodyLimitBytes: 32 * 1024 * 1024,
   wallNow: Date.now,
 });
 

@@ -38,7 +38,7 @@ const ERROR_WHEN: Record<string, string> = {
   INSUFFICIENT_CREDITS: "Balance below the model's cost. Nothing is charged.",
   NOT_FOUND: "Unknown route; unknown, expired or another key's job; job polled with another model_id.",
   METHOD_NOT_ALLOWED: "Wrong method on a known path; the Allow header lists the right ones.",
-  PAYLOAD_TOO_LARGE: "Body over --body-limit (16 MiB by default).",
+  PAYLOAD_TOO_LARGE: "Body over --body-limit (32 MiB by default).",
   RATE_LIMIT_EXCEEDED: "Over the per-key limit; Retry-After says when to retry.",
   INTERNAL_ERROR: "A bug in the mock (never expected; reported with the request in the log).",
   SUBMISSION_ERROR: "Scenario submission_error; credits are refunded.",

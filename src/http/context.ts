@@ -18,14 +18,19 @@ export function keyIfAny(req: Request): string | null {
   return m && API_KEY_PATTERN.test(m[1]!) ? m[1]! : null;
 }
 
-const HOST_PATTERN = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+// Underscores appear in container service names (docker-compose), so they are allowed.
+const HOST_PATTERN = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** The origin the client used (or --public-url), for poll_url and result URLs. */
 export function originOf(req: Request, publicUrl: string | null): string {
   if (publicUrl) return publicUrl;
   const host = req.headers.host;
   const proto = req.socket && "encrypted" in req.socket ? "https" : "http";
-  return host && HOST_PATTERN.test(host) ? `${proto}://${host}` : `${proto}://localhost`;
+  if (host && HOST_PATTERN.test(host)) return `${proto}://${host}`;
+  // No usable Host: the address the client actually reached still works as given.
+  const addr = req.socket.localAddress ?? "127.0.0.1";
+  const hostPart = addr.includes(":") ? `[${addr.replace(/^::ffff:/, "")}]`.replace(/^\[(\d+\.\d+\.\d+\.\d+)\]$/, "$1") : addr;
+  return `${proto}://${hostPart}:${req.socket.localPort ?? 80}`;
 }
 
 export const SCENARIO_HEADER = "x-mock-scenario";
