@@ -108,6 +108,7 @@ describe("artemotion-mock serve", () => {
     [["serve", "--timing", "slow"], "--timing"],
     [["serve", "--port", "http"], "--port"],
     [["serve", "--bogus"], "--bogus"],
+    [["serve", "extra"], 'unexpected argument "extra"'],
   ])("exits 2 for %j with a message naming %s", async (args, flag) => {
     const { code, stdout, stderr } = await run(args);
     expect(code).toBe(2);

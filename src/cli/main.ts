@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { helpText, optionsFromArgv } from "./args.js";
-import { serve } from "./serve.js";
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -28,6 +27,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(helpText());
     return 0;
   }
+  if (parsed.positionals.length > 0) {
+    out.err(`artemotion-mock: unexpected argument "${parsed.positionals[0]}". Try --help.`);
+    return 2;
+  }
+  // Loaded only now, so --help and flag errors answer without loading the server.
+  const { serve } = await import("./serve.js");
   return serve(parsed.options, out);
 }
 
