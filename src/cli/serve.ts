@@ -38,10 +38,12 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
   const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"})`;
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
+      // Stop accepting first: once this line is printed, new connections are refused.
+      const closed = server.close();
       out.log(`artemotion-mock: ${signal}, shutting down`);
       const force = setTimeout(() => resolve(0), 1900);
       force.unref();
-      server.close().then(() => {
+      closed.then(() => {
         clearTimeout(force);
         resolve(0);
       });

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type { NextFunction, Request, Response } from "express";
 import { ApiError } from "../domain/errors.js";
@@ -33,4 +34,13 @@ export function requireJson(req: Request, _res: Response, next: NextFunction): v
     return;
   }
   next();
+}
+
+/**
+ * express.json's `verify` hook: JSON is UTF-8 (RFC 8259), so a body with bytes
+ * that are not is INVALID_REQUEST instead of being decoded with U+FFFD
+ * replacements and possibly accepted.
+ */
+export function rejectInvalidUtf8(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (!isUtf8(buf)) throw new ApiError("INVALID_REQUEST", "Request body is not valid UTF-8. Send UTF-8 JSON.");
 }
