@@ -82,3 +82,17 @@ describe("journal size and request logs", () => {
     expect(JSON.stringify(lines)).not.toContain("ae_test_defaultkey01");
   });
 });
+
+describe("the journal and armed scenarios", () => {
+  it("names an armed scenario in the entry of the submit it applied to", async () => {
+    const { server, api } = await startMock({ timing: "fast" });
+    try {
+      server.armScenario("submission_error", api.key, 1);
+      const res = await api.post("/vision", { image_url: "https://example.com/a.jpg" });
+      expect(res.status).toBe(502);
+      expect(server.requests(1).requests[0]).toMatchObject({ method: "POST", status: 502, scenario: "submission_error" });
+    } finally {
+      await server.close();
+    }
+  });
+});

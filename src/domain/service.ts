@@ -47,6 +47,8 @@ export class MockService {
   onTerminal: (job: Job, at: number) => void = () => {};
   #due = new EventQueue<DueEvent>();
   #nextId: () => string;
+  /** One copy of each origin string for every job that uses it (memory at 100k jobs); bounded, since hosts come from requests. */
+  #origins = new Map<string, string>();
 
   constructor(options: ServiceOptions) {
     this.options = options;
@@ -68,12 +70,17 @@ export class MockService {
    * Submit, after schema validation. `scenario` is the header's or the magic
    * URL's; an armed one is used only when neither applies.
    */
-  submit(input: { key: string; kind: JobKind; body: Record<string, unknown>; origin: string; scenario: ScenarioName | null }): SubmitResponse {
+  submit(
+    input: { key: string; kind: JobKind; body: Record<string, unknown>; origin: string; scenario: ScenarioName | null },
+    /** Filled with the scenario that applied (an armed one included) even when submit throws, for the journal. */
+    resolved: { scenario: ScenarioName | null } = { scenario: null },
+  ): SubmitResponse {
     this.runDue();
     const now = this.now();
     const account = this.authenticate(input.key);
     const req = resolveSubmit(input.kind, input.body);
     const scenario = input.scenario ?? this.armed.take(input.key, req.model);
+    resolved.scenario = scenario;
     const cost = req.model.credits;
     switch (scenario) {
       case "rate_limited": throw rateLimitError(input.kind, 60);
@@ -95,7 +102,7 @@ export class MockService {
     const processingAt = now + plan.queueMs;
     const finishedAt = processingAt + plan.processingMs;
     const job: Job = {
-      id, key: input.key, kind: input.kind, model: req.model, origin: input.origin,
+      id, key: account.key, kind: input.kind, model: req.model, origin: this.#sharedOrigin(input.origin),
       createdAt: now, processingAt, finishedAt, outcome: plan.outcome, queueStart: plan.queueStart,
       garmentType: req.garmentType, vision: req.vision, prompt: req.prompt, webhook: req.webhook,
       scenario, statusErrorsLeft: scenario === "status_error" ? STATUS_ERROR_POLLS : 0,
@@ -106,7 +113,7 @@ export class MockService {
     if (job.webhook) this.#due.push(finishedAt, { type: "terminal", jobId: id });
     this.#due.push(job.expiresAt, { type: "expire", jobId: id });
     this.runDue();
-    return {
+    const body: SubmitResponse = {
       job_id: id,
       model_id: req.model.id,
       status: "queued",
@@ -114,6 +121,14 @@ export class MockService {
       credits_left: account.credits,
       poll_url: `${input.origin}/api/v1/jobs/${encodeURIComponent(id)}?model_id=${encodeURIComponent(req.model.id)}`,
     };
+    return body;
+  }
+
+  #sharedOrigin(origin: string): string {
+    const known = this.#origins.get(origin);
+    if (known !== undefined) return known;
+    if (this.#origins.size < 64) this.#origins.set(origin, origin);
+    return origin;
   }
 
   poll(input: { key: string; jobId: string; modelId: string; origin: string; scenario: ScenarioName | null }): JobView {

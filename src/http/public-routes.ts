@@ -6,7 +6,7 @@ import type { MockService } from "../domain/service.js";
 import { expressPath, pathMatcher } from "../spec/load.js";
 import type { SpecValidators } from "../spec/validators.js";
 import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
-import { requireJson, validateWith } from "./validate.js";
+import { rejectInvalidUtf8, requireJson, validateWith } from "./validate.js";
 
 interface Deps {
   service: MockService;
@@ -36,7 +36,7 @@ function requestScenario(req: express.Request, body: Record<string, unknown>) {
 export function publicRouter(deps: Deps): Router {
   const { service, validators } = deps;
   const router = Router();
-  const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true });
+  const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true, verify: rejectInvalidUtf8 });
 
   const handlers: Record<string, RequestHandler> = {
     listModels: (_req, res) => void res.json(tryonCatalogBody()),
@@ -55,9 +55,14 @@ export function publicRouter(deps: Deps): Router {
   for (const [opId, kind] of Object.entries(SUBMITS)) {
     handlers[opId] = (req, res) => {
       const body = req.body as Record<string, unknown>;
-      const scenario = (res.locals.scenario = requestScenario(req, body));
-      const out = service.submit({ key: res.locals.key as string, kind, body, origin: originOf(req, deps.publicUrl), scenario });
-      res.status(202).json(out);
+      // `resolved` is filled even when submit throws, so the journal names an armed scenario that answered 4xx/5xx.
+      const resolved = { scenario: requestScenario(req, body) };
+      res.locals.scenario = resolved.scenario;
+      try {
+        res.status(202).json(service.submit({ key: res.locals.key as string, kind, body, origin: originOf(req, deps.publicUrl), scenario: resolved.scenario }, resolved));
+      } finally {
+        res.locals.scenario = resolved.scenario;
+      }
     };
   }
 
