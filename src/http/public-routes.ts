@@ -57,7 +57,6 @@ export function publicRouter(deps: Deps): Router {
       const body = req.body as Record<string, unknown>;
       // `resolved` is filled even when submit throws, so the journal names an armed scenario that answered 4xx/5xx.
       const resolved = { scenario: requestScenario(req, body) };
-      res.locals.scenario = resolved.scenario;
       try {
         res.status(202).json(service.submit({ key: res.locals.key as string, kind, body, origin: originOf(req, deps.publicUrl), scenario: resolved.scenario }, resolved));
       } finally {
