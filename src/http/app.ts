@@ -1,6 +1,6 @@
 import express, { type Express } from "express";
 import type { Logger } from "pino";
-import { Journal, maskKey } from "../domain/journal.js";
+import { Journal } from "../domain/journal.js";
 import { MockService } from "../domain/service.js";
 import { resolveOptions, type MockOptions } from "../options.js";
 import { sharedValidators, type SpecValidators } from "../spec/validators.js";
@@ -46,11 +46,15 @@ export function createApp(partial: Partial<MockOptions> = {}, deps: { logger?: L
       const duration_ms = Math.round((performance.now() - started) * 100) / 100;
       const scenario = (res.locals.scenario as string | null | undefined) ?? null;
       // originalUrl, not req.path: a mounted router leaves req.url stripped of its mount point.
-      const path = req.originalUrl.split("?")[0]!;
+      const url = req.originalUrl;
+      const q = url.indexOf("?");
+      const path = q === -1 ? url : url.slice(0, q);
       if (logger.isLevelEnabled("info")) logger.info({ method: req.method, path, status: res.statusCode, duration_ms, scenario }, "request");
       // The journal records the API under test, not the control calls that inspect it.
       if (path === "/__mock" || path.startsWith("/__mock/")) return;
-      journal.add({ time: new Date(service.now()).toISOString(), method: req.method, path, status: res.statusCode, key: maskOrNull(keyIfAny(req)), scenario, duration_ms });
+      // Raw values only: the journal formats time and masks the key when it is read.
+      const key = (res.locals.key as string | undefined) ?? keyIfAny(req);
+      journal.add({ timeMs: service.now(), method: req.method, path, status: res.statusCode, key, scenario, duration_ms });
     });
     next();
   });
@@ -64,4 +68,3 @@ export function createApp(partial: Partial<MockOptions> = {}, deps: { logger?: L
   return mockApp;
 }
 
-const maskOrNull = (key: string | null) => (key === null ? null : maskKey(key));
