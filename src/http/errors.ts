@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import type { ErrorRequestHandler, Request, Response } from "express";
 import { ApiError, isApiError } from "../domain/errors.js";
+import { sendJson } from "./send.js";
 
 /** body-parser's error types, mapped to the documented codes. */
 function fromBodyParser(err: { type?: unknown; status?: unknown; message?: unknown }): ApiError | null {
@@ -24,7 +25,7 @@ function fromBodyParser(err: { type?: unknown; status?: unknown; message?: unkno
 
 export function sendError(res: Response, err: ApiError): void {
   if (res.headersSent) return;
-  res.status(err.status).set(err.headers).json(err.toBody());
+  sendJson(res, err.status, err.toBody(), err.headers);
 }
 
 /** The one place errors become `{ error, code }`. Anything unexpected is logged and answered as INTERNAL_ERROR, never a stack. */

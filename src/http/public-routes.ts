@@ -6,6 +6,7 @@ import type { MockService } from "../domain/service.js";
 import { expressPath, pathMatcher } from "../spec/load.js";
 import type { SpecValidators } from "../spec/validators.js";
 import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
+import { sendJson } from "./send.js";
 import { rejectInvalidUtf8, requireJson, validateWith } from "./validate.js";
 
 interface Deps {
@@ -39,8 +40,8 @@ export function publicRouter(deps: Deps): Router {
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true, verify: rejectInvalidUtf8 });
 
   const handlers: Record<string, RequestHandler> = {
-    listModels: (_req, res) => void res.json(tryonCatalogBody()),
-    listVisionModels: (_req, res) => void res.json(visionCatalogBody()),
+    listModels: (_req, res) => sendJson(res, 200, tryonCatalogBody()),
+    listVisionModels: (_req, res) => sendJson(res, 200, visionCatalogBody()),
     getJob: (req, res) => {
       const view = service.poll({
         key: res.locals.key as string,
@@ -49,7 +50,7 @@ export function publicRouter(deps: Deps): Router {
         origin: originOf(req, deps.publicUrl),
         scenario: (res.locals.scenario = headerScenario(req)),
       });
-      res.json(view);
+      sendJson(res, 200, view);
     },
   };
   for (const [opId, kind] of Object.entries(SUBMITS)) {
@@ -58,7 +59,7 @@ export function publicRouter(deps: Deps): Router {
       // `resolved` is filled even when submit throws, so the journal names an armed scenario that answered 4xx/5xx.
       const resolved = { scenario: requestScenario(req, body) };
       try {
-        res.status(202).json(service.submit({ key: res.locals.key as string, kind, body, origin: originOf(req, deps.publicUrl), scenario: resolved.scenario }, resolved));
+        sendJson(res, 202, service.submit({ key: res.locals.key as string, kind, body, origin: originOf(req, deps.publicUrl), scenario: resolved.scenario }, resolved));
       } finally {
         res.locals.scenario = resolved.scenario;
       }
