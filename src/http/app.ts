@@ -59,7 +59,7 @@ export function createApp(partial: Partial<MockOptions> = {}, deps: { logger?: L
     next();
   });
 
-  app.use("/api/v1", publicRouter({ service, validators, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes }));
+  app.use(publicRouter({ service, validators, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes }));
   app.use("/cdn", cdnRouter(service));
   const mockApp: MockApp = { app, options, service, dispatcher, journal, validators, logger, timer };
   if (options.admin) app.use("/__mock", controlRouter(mockApp));

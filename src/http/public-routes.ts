@@ -1,4 +1,4 @@
-import express, { Router, type RequestHandler } from "express";
+import express, { Router, type Request, type RequestHandler, type Response } from "express";
 import { tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
 import { ApiError } from "../domain/errors.js";
 import { scenarioFromImageUrl } from "../domain/scenarios.js";
@@ -7,7 +7,7 @@ import { expressPath, pathMatcher } from "../spec/load.js";
 import type { SpecValidators } from "../spec/validators.js";
 import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
 import { sendJson } from "./send.js";
-import { rejectInvalidUtf8, requireJson, validateWith } from "./validate.js";
+import { assertJsonContentType, rejectInvalidUtf8, validateWith } from "./validate.js";
 
 interface Deps {
   service: MockService;
@@ -15,6 +15,23 @@ interface Deps {
   publicUrl: string | null;
   bodyLimitBytes: number;
 }
+
+/** A synchronous step of an operation; it throws ApiError to answer. */
+type Step = (req: Request, res: Response) => void;
+
+/** Runs steps as one Express handler: one router dispatch per request instead of one per step. */
+const runSteps = (steps: Step[]): RequestHandler => (req, res) => {
+  for (const step of steps) step(req, res);
+};
+
+/** The same, for steps that come before the body parser. */
+const thenNext = (steps: Step[]): RequestHandler => (req, res, next) => {
+  for (const step of steps) step(req, res);
+  next();
+};
+
+/** Registered with the full prefix: a mounted sub-router costs a second dispatch per request. */
+export const API_PREFIX = "/api/v1";
 
 const SUBMITS: Record<string, JobKind> = { submitTryon: "tryon", submitVision: "vision", submitGenerate: "generate" };
 const IMAGE_FIELDS = ["person_image_url", "garment_image_url", "image_url"];
@@ -39,7 +56,7 @@ export function publicRouter(deps: Deps): Router {
   const router = Router();
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true, verify: rejectInvalidUtf8 });
 
-  const handlers: Record<string, RequestHandler> = {
+  const handlers: Record<string, Step> = {
     listModels: (_req, res) => sendJson(res, 200, tryonCatalogBody()),
     listVisionModels: (_req, res) => sendJson(res, 200, visionCatalogBody()),
     getJob: (req, res) => {
@@ -67,43 +84,39 @@ export function publicRouter(deps: Deps): Router {
   }
 
   for (const op of validators.operations) {
-    const chain: RequestHandler[] = [];
+    const beforeBody: Step[] = [];
+    const afterBody: Step[] = [];
     if (op.secured) {
-      chain.push((req, res, next) => {
+      beforeBody.push((req, res) => {
         service.runDue();
         const key = bearerKey(req);
         service.authenticate(key);
         res.locals.key = key;
-        next();
       });
     }
     const bodyFn = validators.requestBody(op.operationId);
     if (bodyFn) {
-      chain.push(requireJson, json, (req, _res, next) => {
-        validateWith(bodyFn, req.body, "body");
-        next();
-      });
+      beforeBody.push(assertJsonContentType);
+      afterBody.push((req) => validateWith(bodyFn, req.body, "body"));
     }
     const queryFn = validators.query(op.operationId);
-    if (queryFn) {
-      chain.push((req, _res, next) => {
-        // Repeated parameters arrive as arrays; the spec's string schema rejects them.
-        validateWith(queryFn, { ...(req.query as object) }, "query");
-        next();
-      });
-    }
+    // Repeated parameters arrive as arrays; the spec's string schema rejects them.
+    if (queryFn) afterBody.push((req) => validateWith(queryFn, { ...(req.query as object) }, "query"));
     const handler = handlers[op.operationId];
     if (!handler) throw new Error(`openapi.yaml operation ${op.operationId} has no handler`);
-    router[op.method](expressPath(op.path), ...chain, handler);
+    afterBody.push(handler);
+    const path = API_PREFIX + expressPath(op.path);
+    if (bodyFn) router[op.method](path, thenNext(beforeBody), json, runSteps(afterBody));
+    else router[op.method](path, runSteps([...beforeBody, ...afterBody]));
   }
 
   // A known path with another method is 405 with Allow; anything else is 404.
   const templates = [...new Set(validators.operations.map((o) => o.path))].map((p) => ({
-    re: pathMatcher(p),
+    re: pathMatcher(API_PREFIX + p),
     allow: validators.operations.filter((o) => o.path === p).map((o) => o.method.toUpperCase()),
   }));
-  router.use((req, _res, next) => {
-    const t = templates.find((x) => x.re.test(req.path));
+  router.use(API_PREFIX, (req, _res, next) => {
+    const t = templates.find((x) => x.re.test(req.baseUrl + req.path));
     if (t) next(new ApiError("METHOD_NOT_ALLOWED", `Method ${req.method} not allowed on ${req.path}. Allowed: ${t.allow.join(", ")}.`, { Allow: t.allow.join(", ") }));
     else next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.baseUrl}${req.path}.`));
   });

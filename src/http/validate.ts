@@ -27,12 +27,15 @@ export function validateWith(fn: ValidateFunction, value: unknown, where: "body"
 }
 
 /** POST bodies must be declared JSON; anything else is INVALID_REQUEST before it is parsed. */
-export function requireJson(req: Request, _res: Response, next: NextFunction): void {
+export function assertJsonContentType(req: Request): void {
   const type = req.headers["content-type"];
   if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
-    next(new ApiError("INVALID_REQUEST", "Content-Type must be application/json."));
-    return;
+    throw new ApiError("INVALID_REQUEST", "Content-Type must be application/json.");
   }
+}
+
+export function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  assertJsonContentType(req);
   next();
 }
 
