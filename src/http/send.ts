@@ -7,9 +7,6 @@ import type { Response } from "express";
  */
 export function sendJson(res: Response, status: number, body: unknown, headers?: Readonly<Record<string, string>>): void {
   const text = JSON.stringify(body);
-  if (headers) for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-  res.statusCode = status;
-  res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.setHeader("Content-Length", Buffer.byteLength(text));
+  res.writeHead(status, { ...headers, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
   res.end(res.req.method === "HEAD" ? undefined : text);
 }
