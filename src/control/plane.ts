@@ -119,7 +119,7 @@ export class ControlPlane {
 
   /** Resolves when every delivery started so far has settled; handy in tests. */
   async webhooksSettled(): Promise<void> {
-    while (this.#m.dispatcher.inFlight > 0) await new Promise((r) => setImmediate(r));
+    await this.#m.dispatcher.settled();
   }
 
   requests(limit = 100): { requests: JournalEntry[] } {

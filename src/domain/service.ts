@@ -157,7 +157,7 @@ export class MockService {
       const job = this.jobs.get(ev.value.jobId);
       if (!job) continue;
       if (ev.value.type === "terminal") {
-        if (stateOf(job, ev.at) === "completed" || stateOf(job, ev.at) === "failed") this.onTerminal(job, ev.at);
+        this.onTerminal(job, ev.at);
       } else {
         this.jobs.remove(job.id);
         this.deliveries.removeJob(job.id);

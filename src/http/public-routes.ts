@@ -56,9 +56,12 @@ export function publicRouter(deps: Deps): Router {
   const router = Router();
   const json = express.json({ limit: deps.bodyLimitBytes, strict: true, type: () => true, verify: rejectInvalidUtf8 });
 
+  // The catalogs never change at run time: built once, at start-up.
+  const tryonCatalog = tryonCatalogBody();
+  const visionCatalog = visionCatalogBody();
   const handlers: Record<string, Step> = {
-    listModels: (_req, res) => sendJson(res, 200, tryonCatalogBody()),
-    listVisionModels: (_req, res) => sendJson(res, 200, visionCatalogBody()),
+    listModels: (_req, res) => sendJson(res, 200, tryonCatalog),
+    listVisionModels: (_req, res) => sendJson(res, 200, visionCatalog),
     getJob: (req, res) => {
       const view = service.poll({
         key: res.locals.key as string,
@@ -88,7 +91,6 @@ export function publicRouter(deps: Deps): Router {
     const afterBody: Step[] = [];
     if (op.secured) {
       beforeBody.push((req, res) => {
-        service.runDue();
         const key = bearerKey(req);
         service.authenticate(key);
         res.locals.key = key;

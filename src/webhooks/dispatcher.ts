@@ -112,6 +112,11 @@ export class WebhookDispatcher {
     });
   }
 
+  /** Resolves once every delivery started so far (and any started meanwhile) has settled. */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
   /** Waits for in-flight deliveries up to `ms`, then aborts the rest. */
   async drain(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
