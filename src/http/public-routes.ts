@@ -66,7 +66,7 @@ export function publicRouter(deps: Deps): Router {
       const view = service.poll({
         key: res.locals.key as string,
         jobId: req.params.job_id as string,
-        modelId: req.query.model_id as string,
+        modelId: (res.locals.query as { model_id: string }).model_id,
         origin: originOf(req, deps.publicUrl),
         scenario: (res.locals.scenario = headerScenario(req)),
       });
@@ -102,8 +102,14 @@ export function publicRouter(deps: Deps): Router {
       afterBody.push((req) => validateWith(bodyFn, req.body, "body"));
     }
     const queryFn = validators.query(op.operationId);
-    // Repeated parameters arrive as arrays; the spec's string schema rejects them.
-    if (queryFn) afterBody.push((req) => validateWith(queryFn, { ...(req.query as object) }, "query"));
+    // Express 5 re-parses req.query on every read, so it is parsed once here and handlers read
+    // res.locals.query. Repeated parameters arrive as arrays; the spec's string schema rejects them.
+    if (queryFn) {
+      afterBody.push((req, res) => {
+        const query = (res.locals.query = { ...(req.query as object) });
+        validateWith(queryFn, query, "query");
+      });
+    }
     const handler = handlers[op.operationId];
     if (!handler) throw new Error(`openapi.yaml operation ${op.operationId} has no handler`);
     afterBody.push(handler);
