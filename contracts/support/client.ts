@@ -1,4 +1,3 @@
-import { pathMatcher } from "../../src/spec/load.js";
 import { sharedValidators } from "../../src/spec/validators.js";
 import { contractConfig, originOf, type ContractConfig } from "./config.js";
 import { Pacer, bucketOf } from "./pacing.js";
@@ -28,7 +27,6 @@ export class ContractViolation extends Error {
 }
 
 const validators = sharedValidators();
-const templates = validators.operations.map((o) => ({ ...o, re: pathMatcher(o.path) }));
 const pacer = new Pacer();
 const MAX_GET_RETRIES = 3;
 
@@ -54,7 +52,7 @@ export class ContractClient {
     const apiPath = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) : url.pathname;
     const m = method.toLowerCase();
     // A wrong method on a known path is judged by that path's operations (they all document 405).
-    const onPath = templates.filter((t) => t.re.test(apiPath));
+    const onPath = validators.operationsOnPath(apiPath);
     const exact = onPath.find((t) => t.method === m);
     const operationId = exact?.operationId ?? onPath[0]?.operationId ?? null;
     const alsoCovers = exact ? [] : onPath.slice(1).map((t) => t.operationId);

@@ -3,7 +3,7 @@ import { tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/cat
 import { ApiError } from "../domain/errors.js";
 import { scenarioFromImageUrl } from "../domain/scenarios.js";
 import type { MockService } from "../domain/service.js";
-import { expressPath, pathMatcher } from "../spec/load.js";
+import { expressPath } from "../spec/load.js";
 import type { SpecValidators } from "../spec/validators.js";
 import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
 import { sendJson } from "./send.js";
@@ -119,13 +119,9 @@ export function publicRouter(deps: Deps): Router {
   }
 
   // A known path with another method is 405 with Allow; anything else is 404.
-  const templates = [...new Set(validators.operations.map((o) => o.path))].map((p) => ({
-    re: pathMatcher(API_PREFIX + p),
-    allow: validators.operations.filter((o) => o.path === p).map((o) => o.method.toUpperCase()),
-  }));
   router.use(API_PREFIX, (req, _res, next) => {
-    const t = templates.find((x) => x.re.test(req.baseUrl + req.path));
-    if (t) next(new ApiError("METHOD_NOT_ALLOWED", `Method ${req.method} not allowed on ${req.path}. Allowed: ${t.allow.join(", ")}.`, { Allow: t.allow.join(", ") }));
+    const allow = validators.operationsOnPath(req.path).map((o) => o.method.toUpperCase()).join(", ");
+    if (allow) next(new ApiError("METHOD_NOT_ALLOWED", `Method ${req.method} not allowed on ${req.path}. Allowed: ${allow}.`, { Allow: allow }));
     else next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.baseUrl}${req.path}.`));
   });
   return router;

@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { loadSpec, operationsOf, type OpenApiDoc, type Operation } from "./load.js";
+import { loadSpec, operationsOf, pathMatcher, type OpenApiDoc, type Operation } from "./load.js";
 
 const SPEC_ID = "openapi.json";
 
@@ -20,6 +20,7 @@ export class SpecValidators {
   readonly operations: Operation[];
   readonly ajv: Ajv2020;
   #cache = new Map<string, ValidateFunction>();
+  #matchers: { op: Operation; re: RegExp }[] | undefined;
 
   constructor(doc: OpenApiDoc = loadSpec()) {
     this.doc = doc;
@@ -28,6 +29,12 @@ export class SpecValidators {
     this.ajv = new Ajv2020({ strict: false, allErrors: false, useDefaults: true, coerceTypes: false });
     addFormats.default(this.ajv);
     this.ajv.addSchema(doc as object, SPEC_ID);
+  }
+
+  /** The operations whose path template matches `apiPath` (relative to the base URL), any method. */
+  operationsOnPath(apiPath: string): Operation[] {
+    this.#matchers ??= this.operations.map((o) => ({ op: o, re: pathMatcher(o.path) }));
+    return this.#matchers.filter((m) => m.re.test(apiPath)).map((m) => m.op);
   }
 
   operation(operationId: string): Operation {

@@ -1,7 +1,6 @@
 import { expect } from "vitest";
 import { createMockServer, type MockServer } from "../../src/server.js";
 import type { MockOptions } from "../../src/options.js";
-import { pathMatcher } from "../../src/spec/load.js";
 import { sharedValidators } from "../../src/spec/validators.js";
 
 export interface Reply<T = any> {
@@ -23,12 +22,11 @@ export interface RequestOptions {
 }
 
 const validators = sharedValidators();
-const templates = validators.operations.map((o) => ({ ...o, re: pathMatcher(o.path) }));
 
 /** Which spec operation a request targets, or null for unknown paths and methods. */
 export function operationFor(method: string, apiPath: string): string | null {
   const m = method.toLowerCase() === "head" ? "get" : method.toLowerCase();
-  return templates.find((t) => t.method === m && t.re.test(apiPath))?.operationId ?? null;
+  return validators.operationsOnPath(apiPath).find((o) => o.method === m)?.operationId ?? null;
 }
 
 /**
