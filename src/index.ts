@@ -10,3 +10,7 @@ export { TRYON_MODELS, VISION_MODELS, GENERATE_MODELS, GARMENT_TYPES } from "./d
 export { RATE_LIMITS } from "./domain/rate-limits.js";
 export { SpecValidators } from "./spec/validators.js";
 export { SPEC_PATH } from "./spec/load.js";
+export { openStore } from "./store/open.js";
+export { MemoryStore } from "./store/memory/store.js";
+export type { Store, StoreConfig, MaybePromise } from "./store/types.js";
+export type { MockEvent, StreamEvent, EventStream } from "./events/types.js";

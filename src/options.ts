@@ -18,12 +18,22 @@ export interface MockOptions {
   logLevel: LogLevel;
   webhookTimeoutMs: number;
   bodyLimitBytes: number;
+  /** memory, file:PATH, or redis://host:port[/db] (rediss:// too). */
+  store: string;
+  /** Prefix of every Redis key, so several mocks can share one Redis. */
+  namespace: string;
+  /** node:cluster workers sharing the port (Redis store only); 0 serves in this process. */
+  workers: number;
+  /** Names this process in the journal, deliveries and events; default hostname:pid. */
+  replicaId: string | null;
   /** Wall clock; tests may inject one. Not a CLI flag. */
   wallNow: () => number;
+  /** Interval of the SSE heartbeat comment; tests shorten it. Not a CLI flag. */
+  sseHeartbeatMs: number;
 }
 
 export interface OptionDoc {
-  key: Exclude<keyof MockOptions, "wallNow">;
+  key: Exclude<keyof MockOptions, "wallNow" | "sseHeartbeatMs">;
   flag: string;
   env: string | null;
   default: string;
@@ -45,6 +55,10 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { key: "logLevel", flag: "--log-level", env: "LOG_LEVEL", default: "info", help: "silent, error, warn, info or debug. One line per request at info." },
   { key: "webhookTimeoutMs", flag: "--webhook-timeout", env: "MOCK_WEBHOOK_TIMEOUT_MS", default: "8000", help: "Webhook delivery timeout in ms (the docs' 8 s)." },
   { key: "bodyLimitBytes", flag: "--body-limit", env: "MOCK_BODY_LIMIT", default: "33554432", help: "Largest request body in bytes (room for two 10 MB images as base64, as a try-on needs)." },
+  { key: "store", flag: "--store", env: "MOCK_STORE", default: "memory", help: "Where state lives: memory, file:PATH (survives restarts) or redis://host:port[/db] (shared by replicas)." },
+  { key: "namespace", flag: "--namespace", env: "MOCK_NAMESPACE", default: "artemotion-mock", help: "Prefix of every Redis key, so several mocks can share one Redis." },
+  { key: "workers", flag: "--workers", env: "MOCK_WORKERS", default: "0 (this process)", help: "node:cluster workers sharing the port; needs --store redis://…." },
+  { key: "replicaId", flag: "--replica-id", env: "MOCK_REPLICA_ID", default: "hostname:pid", help: "Name of this process in the journal, deliveries and events." },
 ];
 
 export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
@@ -61,7 +75,12 @@ export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
   logLevel: "info",
   webhookTimeoutMs: 8000,
   bodyLimitBytes: 32 * 1024 * 1024,
+  store: "memory",
+  namespace: "artemotion-mock",
+  workers: 0,
+  replicaId: null,
   wallNow: Date.now,
+  sseHeartbeatMs: 15_000,
 });
 
 export class OptionsError extends Error {
@@ -96,6 +115,12 @@ export function resolveOptions(partial: Partial<MockOptions> = {}): Readonly<Moc
   if (!LOG_LEVELS.includes(o.logLevel)) fail("--log-level", `must be one of ${LOG_LEVELS.join(", ")}`);
   if (!isInt(o.webhookTimeoutMs, 1, 600_000)) fail("--webhook-timeout", "must be an integer number of ms from 1 to 600000");
   if (!isInt(o.bodyLimitBytes, 1024, 1024 ** 3)) fail("--body-limit", "must be an integer number of bytes from 1024 to 1 GiB");
+  if (typeof o.store !== "string" || !/^(memory|file:.+|rediss?:\/\/.+)$/.test(o.store)) fail("--store", "must be memory, file:PATH or redis://host:port[/db]");
+  if (typeof o.namespace !== "string" || !/^[A-Za-z0-9:_.-]{1,100}$/.test(o.namespace)) fail("--namespace", "must be 1 to 100 of A-Z a-z 0-9 : _ . -");
+  if (!isInt(o.sseHeartbeatMs, 10, 3_600_000)) fail("sseHeartbeatMs", "must be an integer number of ms from 10 to 3600000");
+  if (!isInt(o.workers, 0, 64)) fail("--workers", "must be an integer from 0 to 64");
+  if (o.workers > 0 && !o.store.startsWith("redis")) fail("--workers", "needs a shared store: pass --store redis://host:port (workers cannot share memory or a state file)");
+  if (o.replicaId !== null && (typeof o.replicaId !== "string" || !/^[\w.:-]{1,100}$/.test(o.replicaId))) fail("--replica-id", "must be 1 to 100 of A-Z a-z 0-9 _ . : -");
   return Object.freeze(o);
 }
 

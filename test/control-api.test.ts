@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyRef, maskKey } from "../src/domain/keys.js";
 import { SCENARIO_NAMES } from "../src/domain/scenarios.js";
 import type { MockServer } from "../src/server.js";
 import { createWebhookReceiver, type WebhookReceiver } from "../src/webhooks/receiver.js";
@@ -20,7 +21,7 @@ describe("the control API", () => {
     const before = (await control(server, "GET", "/health")).body;
     await control(server, "POST", "/clock/advance", { ms: 3_600_000 });
     const after = (await control(server, "GET", "/health")).body;
-    expect(before).toEqual({ status: "ok", version: VERSION, now: expect.any(String) });
+    expect(before).toEqual({ status: "ok", version: VERSION, now: expect.any(String), store: { kind: "memory", status: "ok" }, replica: expect.any(String) });
     expect(Date.parse(after.now) - Date.parse(before.now)).toBeGreaterThanOrEqual(3_600_000);
   });
 
@@ -36,12 +37,16 @@ describe("the control API", () => {
     server.freeze();
   });
 
-  it("sets, reads and deletes accounts; a deleted key gets 401 until it is set again", async () => {
+  it("sets, reads and deletes accounts, keys masked; a deleted key gets 401 until it is set again", async () => {
     const a = client();
-    expect((await control(server, "GET", `/accounts/${a.key}`)).status).toBe(404);
-    expect((await control(server, "PUT", `/accounts/${a.key}`, { credits: 50 })).body).toMatchObject({ key: a.key, credits: 50 });
+    const masked = maskKey(a.key);
+    // A key never charged has no account yet: it shows the balance it would start with.
+    expect((await control(server, "GET", `/accounts/${a.key}`)).body).toMatchObject({ key: masked, credits: 1000, jobs: 0, provisioned: false });
+    expect((await control(server, "PUT", `/accounts/${a.key}`, { credits: 50 })).body).toMatchObject({ key: masked, key_ref: keyRef(a.key), credits: 50 });
     expect((await a.post("/tryon", TRYON_BODY)).body.credits_left).toBe(35);
-    expect((await control(server, "GET", `/accounts/${a.key}`)).body).toEqual({ key: a.key, credits: 35, jobs: 1 });
+    expect((await control(server, "GET", `/accounts/${keyRef(a.key)}`)).body).toEqual({
+      key: masked, key_ref: keyRef(a.key), credits: 35, jobs: 1, provisioned: true, usage: { tryon: 1, vision: 0, generate: 0, poll: 0 },
+    });
     expect((await control(server, "DELETE", `/accounts/${a.key}`)).status).toBe(204);
     const refused = await a.get("/jobs/00000000-0000-4000-8000-000000000000?model_id=flux-pro");
     expect([refused.status, refused.body]).toEqual([401, { error: "Invalid API key", code: "UNAUTHORIZED" }]);
@@ -54,7 +59,7 @@ describe("the control API", () => {
   it("arms, lists and disarms scenarios by id, by key, or all", async () => {
     const a = client();
     const one = await control(server, "POST", "/scenarios", { scenario: "job-failed", key: a.key, count: 3 });
-    expect([one.status, one.body]).toEqual([201, { id: expect.any(String), scenario: "job_failed", key: a.key, remaining: 3 }]);
+    expect([one.status, one.body]).toEqual([201, { id: expect.any(String), scenario: "job_failed", key: maskKey(a.key), key_ref: keyRef(a.key), remaining: 3, phase: "submit", params: null }]);
     const two = (await control(server, "POST", "/scenarios", { scenario: "stuck", key: a.key })).body;
     const global = (await control(server, "POST", "/scenarios", { scenario: "nsfw" })).body;
     expect(global).toMatchObject({ key: null, remaining: 1 });
@@ -83,8 +88,8 @@ describe("the control API", () => {
     const jobA = (await a.post("/tryon", TRYON_BODY)).body;
     const jobB = (await b.post("/tryon", TRYON_BODY)).body;
     await control(server, "POST", "/scenarios", { scenario: "stuck", key: a.key });
-    expect((await control(server, "POST", "/reset", { key: a.key })).body).toEqual({ reset: a.key });
-    expect((await control(server, "GET", `/accounts/${a.key}`)).status).toBe(404);
+    expect((await control(server, "POST", "/reset", { key: a.key })).body).toEqual({ reset: maskKey(a.key) });
+    expect((await control(server, "GET", `/accounts/${a.key}`)).body).toMatchObject({ credits: 1000, jobs: 0, provisioned: false });
     expect((await a.poll(jobA.poll_url)).status).toBe(404);
     expect(server.listScenarios().filter((x) => x.key === a.key)).toEqual([]);
     expect((await b.poll(jobB.poll_url)).status).toBe(200);

@@ -31,15 +31,16 @@ describe("the request journal", () => {
     expect(server.requests(0).requests).toEqual([]);
   });
 
-  it("records time, method, path, status, masked key, scenario and duration; never the control calls", async () => {
+  it("records time, method, path, status, masked key, operation, scenario, error code, duration and replica; never the control calls", async () => {
     server.freeze();
     await api.post("/tryon", TRYON_BODY, { headers: { "X-Mock-Scenario": "image_fetch_404" } });
     await api.get("/models", { key: null });
     await control(server, "GET", "/health");
     const [models, failed] = (await control(server, "GET", "/requests?limit=2")).body.requests;
     expect(failed).toEqual({
-      time: new Date(server.clock().now_ms).toISOString(), method: "POST", path: "/api/v1/tryon", status: 400,
-      key: MASKED, scenario: "image_fetch_404", duration_ms: expect.any(Number),
+      id: expect.any(String), time: new Date(server.clock().now_ms).toISOString(), method: "POST", path: "/api/v1/tryon", query: "", status: 400,
+      key: MASKED, key_ref: expect.stringMatching(/^k_[0-9a-f]{12}$/), operation: "submitTryon", job_id: null, scenario: "image_fetch_404",
+      fault: null, response_lost: false, error_code: "IMAGE_ERROR", duration_ms: expect.any(Number), replica: expect.any(String),
     });
     expect(models).toMatchObject({ method: "GET", path: "/api/v1/models", status: 200, key: null, scenario: null });
     expect(JSON.stringify(server.requests(1000))).not.toContain(KEY);

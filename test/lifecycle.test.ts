@@ -107,7 +107,7 @@ describe("a realistic try-on job on a clock driven by the test", () => {
     expect((await api.poll(submit.body.poll_url)).status).toBe(200);
     expect((await fetch(image)).status).toBe(200);
     server.advance(1);
-    expect(server.mock.service.jobs.size).toBe(0);
+    expect(server.jobs()).toHaveLength(0);
     const gone = await api.poll(submit.body.poll_url);
     expect(gone.status).toBe(404);
     expect(gone.body.code).toBe("NOT_FOUND");

@@ -147,7 +147,7 @@ describe("state under random interleavings of accepted and rejected requests", (
         server.freeze();
         server.setAccount(KEYS[0], b0);
         server.setAccount(KEYS[1], b1);
-        const model: Model = { now: server.mock.service.now(), balances: { [KEYS[0]]: b0, [KEYS[1]]: b1 }, jobs: [], hits: {} };
+        const model: Model = { now: server.clock().now_ms, balances: { [KEYS[0]]: b0, [KEYS[1]]: b1 }, jobs: [], hits: {} };
         await fc.asyncModelRun(() => ({ model, real: { server, api } }), cmds);
       }),
       { numRuns: 200 },

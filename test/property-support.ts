@@ -26,16 +26,15 @@ export interface StateSnapshot {
 }
 
 export function snapshot(server: MockServer, keys: readonly string[] = KEYS): StateSnapshot {
-  const s = server.mock.service;
-  const now = s.now();
   const balances: Record<string, number> = {};
   const used: Record<string, number> = {};
   for (const key of keys) {
-    // A key seen for the first time is provisioned with the default balance: same balance either way.
-    balances[key] = s.accounts.get(key)?.credits ?? s.accounts.defaultCredits;
-    for (const b of BUCKETS) used[`${key} ${b}`] = s.limiter.used(key, b, now);
+    // A key never charged shows the balance it would start with: same balance either way.
+    const account = server.getAccount(key);
+    balances[key] = account.credits;
+    for (const b of BUCKETS) used[`${key} ${b}`] = account.usage[b];
   }
-  return { jobs: s.jobs.size, balances, used };
+  return { jobs: server.jobs().length, balances, used };
 }
 
 /**

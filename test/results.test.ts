@@ -90,7 +90,7 @@ describe("vision results by model family", () => {
     }
     const bytes = await downloadPng(result.annotated_image);
     // The annotated image draws exactly the boxes the result reports.
-    const seed = server.mock.service.jobs.get(jobId)!.seed;
+    const seed = (await server.mock.store.job(jobId))!.seed;
     expect(bytes.equals(renderAnnotatedPng({ boxes: result.objects, seed }))).toBe(true);
   });
 

@@ -1,3 +1,4 @@
+import { keyRef } from "../src/domain/keys.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCENARIO_NAMES, type ScenarioName } from "../src/domain/scenarios.js";
 import type { MockServer } from "../src/server.js";
@@ -201,8 +202,8 @@ describe("when several ways apply", () => {
     expect((await api.post("/tryon", { ...TRYON_BODY, garment_type: "cape" })).body.code).toBe("INVALID_REQUEST");
     expect((await api.post("/vision", { model_id: "llava-next", image_url: "https://example.com/p.jpg" })).body.code).toBe("MISSING_FIELD");
     expect(outcome(await api.post("/tryon", TRYON_BODY))).toBe(E403);
-    const listed = (await control(server, "GET", "/scenarios")).body.armed as { key: string }[];
-    expect(listed.filter((a) => a.key === api.key)).toMatchObject([{ scenario: "image_fetch_403", remaining: 1 }]);
+    const listed = (await control(server, "GET", "/scenarios")).body.armed as { key_ref: string }[];
+    expect(listed.filter((a) => a.key_ref === keyRef(api.key))).toMatchObject([{ scenario: "image_fetch_403", remaining: 1 }]);
     expect(outcome(await api.post("/tryon", TRYON_BODY))).toBe(E403);
     expect(outcome(await api.post("/tryon", TRYON_BODY))).toBe("accepted");
   });

@@ -1,11 +1,16 @@
-import type { MockApp } from "../http/app.js";
 import { ApiError } from "../domain/errors.js";
-import { maskKey, type JournalEntry } from "../domain/journal.js";
-import { stateOf } from "../domain/jobs.js";
-import { SCENARIO_NAMES, isScenarioName, normaliseScenarioName, type ScenarioName } from "../domain/scenarios.js";
 import type { DeliveryRecord } from "../domain/deliveries.js";
-import type { Tamper } from "../webhooks/dispatcher.js";
+import { stateAt } from "../domain/lifecycle.js";
+import { API_KEY_PATTERN, KEY_REF_PATTERN, keyRef, maskKey } from "../domain/keys.js";
+import type { Job } from "../domain/jobs.js";
+import { PHASES, SCENARIO_NAMES, isScenarioName, normaliseScenarioName, type Armed, type Phase, type ScenarioName } from "../domain/scenarios.js";
+import { journalEntry, type JournalEntry } from "../events/wire.js";
+import type { AccountView, JobQuery, MaybePromise, RequestQuery, Store } from "../store/types.js";
+import { andThen } from "../store/types.js";
+import type { Tamper, WebhookDispatcher } from "../webhooks/dispatcher.js";
 import { VERSION } from "../version.js";
+import type { DueRunner } from "./due-runner.js";
+import { scheduleOf, type ScheduledEvent } from "./schedule.js";
 
 export interface ClockView {
   now: string;
@@ -13,116 +18,184 @@ export interface ClockView {
   frozen: boolean;
 }
 
+export interface JobSummary {
+  job_id: string; key: string; key_ref: string; kind: string; model_id: string; status: string; scenario: string | null;
+  created_at: string; processing_at: string; finished_at: string; expires_at: string; webhook_url: string | null;
+}
+
+export interface PlaneDeps {
+  store: Store;
+  dispatcher: WebhookDispatcher;
+  due: DueRunner;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const clockView = (c: { now: number; frozen: boolean }): ClockView => ({ now: iso(c.now), now_ms: c.now, frozen: c.frozen });
+
 /**
  * The control operations, once: the /__mock routes and createMockServer's
- * methods both call these. Every change re-arms the due timer.
+ * methods both call these. With the memory or file store every method
+ * answers synchronously; with Redis each returns a promise. Keys come back
+ * raw here (the caller already holds them); the HTTP routes mask them.
  */
 export class ControlPlane {
-  readonly #m: MockApp;
+  readonly #d: PlaneDeps;
 
-  constructor(mock: MockApp) {
-    this.#m = mock;
+  constructor(deps: PlaneDeps) {
+    this.#d = deps;
   }
 
   health() {
-    return { status: "ok" as const, version: VERSION, now: new Date(this.#m.service.now()).toISOString() };
+    const s = this.#d.store;
+    const h = s.health();
+    return {
+      status: h.status, version: VERSION, now: iso(s.now()),
+      store: { kind: s.kind, status: h.status, ...(h.detail ? { detail: h.detail } : {}) }, replica: s.config.replica,
+    };
   }
 
-  reset(key?: string): void {
-    this.#m.service.reset(key);
-    if (key === undefined) this.#m.journal.clear();
-    this.#m.timer.poke();
+  reset(key?: string): MaybePromise<void> {
+    return andThen(this.#d.store.reset(key), () => this.#d.due.poke());
   }
 
-  clock(): ClockView {
-    const c = this.#m.service.clock;
-    return { now: new Date(c.now()).toISOString(), now_ms: c.now(), frozen: c.frozen };
+  clock(): MaybePromise<ClockView> {
+    return andThen(this.#d.store.clock(), clockView);
   }
 
   /** Moves virtual time forward and applies everything that fell due, in time order. */
-  advance(ms: number): ClockView {
-    this.#m.service.advance(ms);
-    this.#m.timer.poke();
-    return this.clock();
+  advance(ms: number): MaybePromise<ClockView> {
+    return andThen(this.#d.store.advance(ms), (c) => this.#afterClock(c));
   }
 
-  freeze(): ClockView {
-    this.#m.service.clock.freeze();
-    this.#m.timer.poke();
-    return this.clock();
+  freeze(): MaybePromise<ClockView> {
+    return andThen(this.#d.store.freeze(), (c) => this.#afterClock(c));
   }
 
-  resume(): ClockView {
-    this.#m.service.clock.resume();
-    this.#m.service.runDue();
-    this.#m.timer.poke();
-    return this.clock();
+  resume(): MaybePromise<ClockView> {
+    return andThen(this.#d.store.resume(), (c) => this.#afterClock(c));
   }
 
-  getAccount(key: string) {
-    const acc = this.#m.service.accounts.get(key);
-    if (!acc) throw new ApiError("NOT_FOUND", `No account for key ${maskKey(key)}.`);
-    return { key: acc.key, credits: acc.credits, jobs: this.#m.service.jobs.listFor(key).length };
+  #afterClock(c: { now: number; frozen: boolean }): ClockView {
+    if (this.#d.store.sync) this.#d.due.poke();
+    else void this.#d.due.run();
+    return clockView(c);
   }
 
-  setAccount(key: string, credits: number) {
+  /** Advances to the next scheduled moment (a job's transition, a webhook, an expiry); a no-op when nothing is scheduled. */
+  async advanceToNext(): Promise<ClockView> {
+    const { events } = await this.schedule(1);
+    const now = (await this.#d.store.clock()).now;
+    return this.advance(Math.max(0, (events[0]?.at_ms ?? now) - now));
+  }
+
+  /** The upcoming moments, soonest first, from the jobs' timelines. */
+  async schedule(limit = 100): Promise<{ now_ms: number; events: ScheduledEvent[] }> {
+    const store = this.#d.store;
+    const now = (await store.clock()).now;
+    const { jobs } = await store.jobs({ limit: 10_000 });
+    return { now_ms: now, events: scheduleOf(jobs, now, limit) };
+  }
+
+  /** Accepts a full key or its key_ref, as shown in listings. */
+  resolveKey(keyOrRef: string): MaybePromise<string> {
+    if (API_KEY_PATTERN.test(keyOrRef)) return keyOrRef;
+    if (KEY_REF_PATTERN.test(keyOrRef)) {
+      return andThen(this.#d.store.keyForRef(keyOrRef), (k) => {
+        if (k === undefined) throw new ApiError("NOT_FOUND", `No key known for ${keyOrRef}.`);
+        return k;
+      });
+    }
+    throw new ApiError("INVALID_REQUEST", `Invalid key "${keyOrRef}": must look like ae_test_xxxxxxxx (or a key_ref k_xxxxxxxxxxxx).`);
+  }
+
+  getAccount(key: string): MaybePromise<AccountView & { key_ref: string }> {
+    return andThen(this.#d.store.account(key), (a) => {
+      if (!a) throw new ApiError("NOT_FOUND", `No account for key ${maskKey(key)}.`);
+      return { ...a, key_ref: keyRef(a.key) };
+    });
+  }
+
+  accounts(): MaybePromise<(AccountView & { key_ref: string })[]> {
+    return andThen(this.#d.store.accounts(), (list) => list.map((a) => ({ ...a, key_ref: keyRef(a.key) })));
+  }
+
+  setAccount(key: string, credits: number): MaybePromise<AccountView & { key_ref: string }> {
     if (!Number.isInteger(credits) || credits < 0) throw new ApiError("INVALID_REQUEST", `Invalid credits ${credits}: must be a non-negative integer.`);
-    this.#m.service.accounts.set(key, credits, this.#m.service.now());
-    return this.getAccount(key);
+    return andThen(this.#d.store.setAccount(key, credits), (a) => ({ ...a, key_ref: keyRef(a.key) }));
   }
 
   /** After this the key gets 401 until it is set again. */
-  deleteAccount(key: string): void {
-    this.#m.service.accounts.delete(key);
-    this.#m.service.reset(key);
-    this.#m.service.accounts.delete(key);
+  deleteAccount(key: string): MaybePromise<void> {
+    return this.#d.store.deleteAccount(key);
   }
 
-  /** Arms `scenario` (either spelling) for the next `count` submits of `key`, or of every key when null. */
-  armScenario(scenario: ScenarioName, key: string | null = null, count = 1) {
+  /** Arms `scenario` (either spelling) for the next `count` requests of `key`, or of every key when null. */
+  armScenario(scenario: ScenarioName | string, key: string | null = null, count = 1, more: { phase?: Phase; params?: Record<string, string | number> | null } = {}): MaybePromise<Armed> {
     const name = normaliseScenarioName(scenario);
     if (!isScenarioName(name)) throw new ApiError("INVALID_REQUEST", `Unknown scenario "${scenario}". Known: ${SCENARIO_NAMES.join(", ")}.`);
     if (!Number.isInteger(count) || count < 1) throw new ApiError("INVALID_REQUEST", `Invalid count ${count}: must be a positive integer.`);
-    return this.#m.service.armed.arm(name, key, count);
+    const phase = more.phase ?? "submit";
+    if (!PHASES.includes(phase)) throw new ApiError("INVALID_REQUEST", `Invalid phase "${phase}". Known: ${PHASES.join(", ")}.`);
+    return this.#d.store.arm({ scenario: name, key, count, phase, params: more.params ?? null });
   }
 
-  listScenarios() {
-    return this.#m.service.armed.list();
+  listScenarios(): MaybePromise<Armed[]> {
+    return this.#d.store.armed();
   }
 
-  disarm(filter: { id?: string; key?: string } = {}): number {
-    return this.#m.service.armed.disarm(filter);
+  disarm(filter: { id?: string; key?: string } = {}): MaybePromise<number> {
+    return this.#d.store.disarm(filter);
   }
 
-  jobs(key?: string) {
-    const s = this.#m.service;
-    const now = s.now();
-    const list = key === undefined ? [...s.jobs.all()] : s.jobs.listFor(key);
-    return list.map((j) => ({
-      job_id: j.id, key: maskKey(j.key), kind: j.kind, model_id: j.model.id, status: stateOf(j, now), scenario: j.scenario,
-      created_at: new Date(j.createdAt).toISOString(), processing_at: new Date(j.processingAt).toISOString(),
-      finished_at: new Date(j.finishedAt).toISOString(), expires_at: new Date(j.expiresAt).toISOString(),
-      webhook_url: j.webhook?.url ?? null,
-    }));
+  /** Summaries of live jobs, newest first (all keys when `key` is undefined). */
+  jobs(key?: string): MaybePromise<JobSummary[]> {
+    return andThen(this.listJobs(key === undefined ? {} : { key }), (r) => r.jobs);
   }
 
-  webhooks(jobId?: string): DeliveryRecord[] {
-    return this.#m.service.deliveries.list(jobId === undefined ? {} : { jobId }).map((d) => ({ ...d }));
+  listJobs(q: JobQuery): MaybePromise<{ jobs: JobSummary[]; total: number }> {
+    const store = this.#d.store;
+    return andThen(store.jobs(q), (r) => ({ jobs: r.jobs.map((j) => summary(j, store.now())), total: r.total }));
+  }
+
+  webhooks(jobId?: string): MaybePromise<DeliveryRecord[]> {
+    return this.#d.store.deliveries(jobId === undefined ? {} : { jobId });
   }
 
   /** Sends a delivery again; the dispatcher re-signs the first delivery's body, so tampering never carries over. */
-  redeliver(deliveryId: string, tamper: Tamper | null = null): DeliveryRecord {
-    const original = this.#m.service.deliveries.get(deliveryId);
-    if (!original || !this.#m.service.jobs.get(original.jobId)) throw new ApiError("NOT_FOUND", `No delivery ${deliveryId} (or its job expired).`);
-    return { ...this.#m.dispatcher.redeliver(original, tamper) };
+  async redeliver(deliveryId: string, tamper: Tamper | null = null): Promise<DeliveryRecord> {
+    const original = await this.#d.store.delivery(deliveryId);
+    if (!original || !(await this.#d.store.job(original.jobId))) throw new ApiError("NOT_FOUND", `No delivery ${deliveryId} (or its job expired).`);
+    return this.#d.dispatcher.redeliver(original, tamper);
   }
 
   /** Resolves when every delivery started so far has settled; handy in tests. */
   async webhooksSettled(): Promise<void> {
-    await this.#m.dispatcher.settled();
+    await this.#d.due.run();
+    await this.#d.due.idle();
+    await this.#d.dispatcher.settled();
   }
 
-  requests(limit = 100): { requests: JournalEntry[] } {
-    return { requests: this.#m.journal.latest(limit) };
+  requests(limitOrQuery: number | RequestQuery = 100): MaybePromise<{ requests: JournalEntry[] }> {
+    const q = typeof limitOrQuery === "number" ? { limit: limitOrQuery } : limitOrQuery;
+    return andThen(this.#d.store.requests({ ...q, limit: Math.max(0, Math.floor(q.limit)) }), (list) => ({
+      requests: list.map((e) => journalEntry(e.id, e.data as Parameters<typeof journalEntry>[1])),
+    }));
   }
+
+  /** The whole session as one JSON document, for bug reports. */
+  async export() {
+    const s = this.#d.store;
+    const [clock, accounts, armed, jobs, deliveries, requests] = await Promise.all([
+      this.clock(), this.accounts(), this.listScenarios(), this.listJobs({}), this.webhooks(), this.requests(1_000_000),
+    ]);
+    return { exported_at: new Date().toISOString(), store: s.kind, clock, accounts, armed, jobs: jobs.jobs, deliveries, requests: requests.requests };
+  }
+}
+
+function summary(j: Job, now: number): JobSummary {
+  return {
+    job_id: j.id, key: maskKey(j.key), key_ref: keyRef(j.key), kind: j.kind, model_id: j.model.id, status: stateAt(j, now), scenario: j.scenario,
+    created_at: iso(j.createdAt), processing_at: iso(j.processingAt), finished_at: iso(j.finishedAt), expires_at: iso(j.expiresAt),
+    webhook_url: j.webhook?.url ?? null,
+  };
 }

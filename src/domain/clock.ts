@@ -40,6 +40,16 @@ export class VirtualClock {
     return this.now();
   }
 
+  /** What must survive a restart: the offset from the wall clock, or the frozen instant. */
+  state(): { offset: number; frozenAt: number | null } {
+    return { offset: this.#offset, frozenAt: this.#frozenAt };
+  }
+
+  restore(s: { offset: number; frozenAt: number | null }): void {
+    this.#offset = s.offset;
+    this.#frozenAt = s.frozenAt;
+  }
+
   /** Wall-clock milliseconds, for values that must match the receiver's clock (webhook signing). */
   wallNow(): number {
     return this.#wallNow();

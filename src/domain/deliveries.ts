@@ -11,52 +11,26 @@ export interface DeliveryRecord {
   requestHeaders: Record<string, string>;
   requestBody: string;
   startedAt: number;
-  outcome: "pending" | "delivered" | "http_error" | "redirect" | "timeout" | "connection_error";
+  outcome: DeliveryOutcome;
   responseStatus: number | null;
   error: string | null;
   durationMs: number | null;
+  /** The process that sent it. */
+  replica: string;
 }
 
-export class DeliveryLog {
-  #byId = new Map<string, DeliveryRecord>();
-  #byJob = new Map<string, string[]>();
-  #seq = 0;
+/**
+ * `abandoned`: the replica that claimed the delivery died before it settled;
+ * it is never retried (the docs promise one attempt). `refused`: the
+ * destination policy forbade the address.
+ */
+export const DELIVERY_OUTCOMES = ["pending", "delivered", "http_error", "redirect", "timeout", "connection_error", "abandoned", "refused"] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
 
-  nextId(): string {
-    return `dlv_${(++this.#seq).toString().padStart(6, "0")}`;
-  }
+/** A delivery before the store gives it an id. */
+export type NewDelivery = Omit<DeliveryRecord, "id">;
 
-  add(record: DeliveryRecord): void {
-    this.#byId.set(record.id, record);
-    const ids = this.#byJob.get(record.jobId);
-    if (ids) ids.push(record.id);
-    else this.#byJob.set(record.jobId, [record.id]);
-  }
+export type DeliverySettlement = Pick<DeliveryRecord, "outcome" | "responseStatus" | "error" | "durationMs">;
 
-  get(id: string): DeliveryRecord | undefined {
-    return this.#byId.get(id);
-  }
-
-  list(filter: { jobId?: string; key?: string } = {}): DeliveryRecord[] {
-    const source = filter.jobId === undefined ? this.#byId.values() : (this.#byJob.get(filter.jobId) ?? []).map((id) => this.#byId.get(id)!);
-    return [...source].filter((d) => filter.key === undefined || d.key === filter.key);
-  }
-
-  removeJob(jobId: string): void {
-    for (const id of this.#byJob.get(jobId) ?? []) this.#byId.delete(id);
-    this.#byJob.delete(jobId);
-  }
-
-  removeKey(key: string): void {
-    for (const d of [...this.#byId.values()]) if (d.key === key) this.removeJob(d.jobId);
-  }
-
-  clear(): void {
-    this.#byId.clear();
-    this.#byJob.clear();
-  }
-
-  get size(): number {
-    return this.#byId.size;
-  }
-}
+/** Whether the attempt carried a signature header (the dashboard shows it). */
+export const isSigned = (d: Pick<DeliveryRecord, "requestHeaders">) => "X-ArtEmotion-Signature" in d.requestHeaders;

@@ -1,4 +1,5 @@
-import type { GarmentType, JobKind, Model } from "./catalog.js";
+import { findModel, type GarmentType, type JobKind, type Model } from "./catalog.js";
+import type { JobEventData } from "../events/types.js";
 import { queuePositionAt, stateAt, type JobState, type Timeline } from "./lifecycle.js";
 import { buildVisionResult, detectionBoxes, detectionLabel, type VisionInput, type VisionResult } from "./results.js";
 import type { ScenarioName } from "./scenarios.js";
@@ -18,7 +19,10 @@ export interface Job extends Timeline {
   prompt: string | null;
   webhook: { url: string; secret: string | null } | null;
   scenario: ScenarioName | null;
+  /** Polls still to answer 502 STATUS_ERROR (scenario status_error). */
   statusErrorsLeft: number;
+  /** Polls still to answer 404 as if the job did not exist yet (fault poll_not_found). */
+  notFoundPollsLeft: number;
   seed: string;
   expiresAt: number;
   result?: VisionResult;
@@ -91,56 +95,26 @@ export function annotatedBoxesOf(job: Job) {
   return detectionBoxes(job.seed, label);
 }
 
-/** Jobs by id, with a per-key index so listing and resetting a key is cheap. */
-export class JobStore {
-  #byId = new Map<string, Job>();
-  #byKey = new Map<string, Set<string>>();
+/** A job as stores keep it outside the process (file, Redis): the model by id, no cached result. */
+export type JobData = Omit<Job, "model" | "result"> & { modelId: string };
 
-  get size(): number {
-    return this.#byId.size;
-  }
+export function jobToData(job: Job): JobData {
+  const { model, result: _result, ...rest } = job;
+  return { ...rest, modelId: model.id };
+}
 
-  add(job: Job): void {
-    this.#byId.set(job.id, job);
-    let ids = this.#byKey.get(job.key);
-    if (!ids) this.#byKey.set(job.key, (ids = new Set()));
-    ids.add(job.id);
-  }
+export function jobFromData(data: JobData): Job {
+  const { modelId, ...rest } = data;
+  const model = findModel(modelId);
+  if (!model) throw new Error(`stored job ${data.id} names unknown model ${modelId}`);
+  return { ...rest, notFoundPollsLeft: rest.notFoundPollsLeft ?? 0, model };
+}
 
-  get(id: string): Job | undefined {
-    return this.#byId.get(id);
-  }
-
-  /** A job only its own key may see; any other key gets the same as an unknown id. */
-  getFor(key: string, id: string, now: number): Job | undefined {
-    const job = this.#byId.get(id);
-    return job && job.key === key && now < job.expiresAt ? job : undefined;
-  }
-
-  remove(id: string): Job | undefined {
-    const job = this.#byId.get(id);
-    if (!job) return undefined;
-    this.#byId.delete(id);
-    const ids = this.#byKey.get(job.key);
-    ids?.delete(id);
-    if (ids && ids.size === 0) this.#byKey.delete(job.key);
-    return job;
-  }
-
-  listFor(key: string): Job[] {
-    return [...(this.#byKey.get(key) ?? [])].map((id) => this.#byId.get(id)!);
-  }
-
-  all(): IterableIterator<Job> {
-    return this.#byId.values();
-  }
-
-  removeKey(key: string): Job[] {
-    return this.listFor(key).map((j) => this.remove(j.id)!);
-  }
-
-  clear(): void {
-    this.#byId.clear();
-    this.#byKey.clear();
-  }
+/** What the event stream says about a job: never its webhook secret. */
+export function jobEventData(job: Job): JobEventData {
+  return {
+    job_id: job.id, key: job.key, kind: job.kind, model_id: job.model.id, scenario: job.scenario,
+    created_ms: job.createdAt, processing_ms: job.processingAt, finished_ms: job.finishedAt, expires_ms: job.expiresAt,
+    outcome: job.outcome, webhook_url: job.webhook?.url ?? null,
+  };
 }

@@ -63,48 +63,30 @@ export function scenarioAppliesTo(name: ScenarioName, model: Model): boolean {
   return spec.appliesTo?.(model) ?? true;
 }
 
+/** Where an armed scenario or fault applies. Today's scenarios are all answered at submit. */
+export const PHASES = ["submit", "poll", "result", "webhook"] as const;
+export type Phase = (typeof PHASES)[number];
+
 export interface Armed {
   id: string;
-  scenario: ScenarioName;
+  /** A scenario or fault name from the registry. */
+  scenario: string;
   /** null: every key. */
   key: string | null;
   remaining: number;
+  phase: Phase;
+  /** Fault parameters (ms, count, …), or null. */
+  params: Readonly<Record<string, string | number>> | null;
 }
 
-/** Scenarios armed for the next N submits of a key (or of every key); a key's own arming wins. */
-export class ArmedScenarios {
-  #armed: Armed[] = [];
-  #nextId = 1;
+export type ArmInput = Omit<Armed, "id" | "remaining"> & { count: number };
+export type DisarmFilter = { id?: string; key?: string };
 
-  arm(scenario: ScenarioName, key: string | null, count: number): Armed {
-    const a: Armed = { id: `arm_${this.#nextId++}`, scenario, key, remaining: count };
-    this.#armed.push(a);
-    return { ...a };
-  }
-
-  list(): Armed[] {
-    return this.#armed.map((a) => ({ ...a }));
-  }
-
-  /** Disarms one arming by id, every arming of a key, or everything. */
-  disarm(filter: { id?: string; key?: string } = {}): number {
-    const before = this.#armed.length;
-    this.#armed = this.#armed.filter((a) => (filter.id !== undefined ? a.id !== filter.id : filter.key !== undefined ? a.key !== filter.key : false));
-    return before - this.#armed.length;
-  }
-
-  /**
-   * Uses up one submit's worth of the scenario armed for this key (its own
-   * arming first, then a global one), skipping armings that have no effect on
-   * `model`. Call it only for a submit that passed validation and carries no
-   * header or magic-URL scenario.
-   */
-  take(key: string, model?: Model): ScenarioName | null {
-    const fits = (x: Armed) => model === undefined || scenarioAppliesTo(x.scenario, model);
-    const a = this.#armed.find((x) => x.key === key && fits(x)) ?? this.#armed.find((x) => x.key === null && fits(x));
-    if (!a) return null;
-    a.remaining -= 1;
-    if (a.remaining <= 0) this.#armed = this.#armed.filter((x) => x !== a);
-    return a.scenario;
-  }
+/**
+ * Which arming a request uses up: the key's own first, then one for every
+ * key, skipping those that do not apply here. Shared by every store.
+ */
+export function pickArmed<T extends Pick<Armed, "key" | "scenario" | "phase">>(armed: readonly T[], key: string, phase: Phase, applicable: readonly string[]): T | undefined {
+  const fits = (x: T) => x.phase === phase && applicable.includes(x.scenario);
+  return armed.find((x) => x.key === key && fits(x)) ?? armed.find((x) => x.key === null && fits(x));
 }

@@ -1,32 +1,48 @@
-import type { Request } from "express";
-import { API_KEY_PATTERN } from "../domain/accounts.js";
+import type { IncomingMessage } from "node:http";
+import { API_KEY_PATTERN } from "../domain/keys.js";
 import { ApiError } from "../domain/errors.js";
 import { SCENARIO_NAMES, isScenarioName, normaliseScenarioName, type ScenarioName } from "../domain/scenarios.js";
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
 /** The bearer key of a request, or UNAUTHORIZED with the documented messages. */
-export function bearerKey(req: Request): string {
+export function bearerKey(req: IncomingMessage): string {
   const header = req.headers.authorization;
   if (header === undefined || header.trim() === "") throw new ApiError("UNAUTHORIZED", "Missing Authorization header");
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const m = BEARER.exec(header);
   if (!m || !API_KEY_PATTERN.test(m[1]!)) throw new ApiError("UNAUTHORIZED", "Invalid API key");
   return m[1]!;
 }
 
 /** The key if the request carries a well-formed one, for the journal; never throws. */
-export function keyIfAny(req: Request): string | null {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+export function keyIfAny(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (header === undefined) return null;
+  const m = BEARER.exec(header);
   return m && API_KEY_PATTERN.test(m[1]!) ? m[1]! : null;
 }
 
 // Underscores appear in container service names (docker-compose), so they are allowed.
 const HOST_PATTERN = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
+/** Origins seen per Host header, so a poll does not rebuild the string (bounded: hosts come from clients). */
+const originCache = new Map<string, string>();
+
 /** The origin the client used (or --public-url), for poll_url and result URLs. */
-export function originOf(req: Request, publicUrl: string | null): string {
+export function originOf(req: IncomingMessage, publicUrl: string | null): string {
   if (publicUrl) return publicUrl;
   const host = req.headers.host;
-  const proto = req.socket && "encrypted" in req.socket ? "https" : "http";
-  if (host && HOST_PATTERN.test(host)) return `${proto}://${host}`;
+  const encrypted = req.socket !== null && "encrypted" in req.socket;
+  if (host !== undefined && !encrypted) {
+    const known = originCache.get(host);
+    if (known !== undefined) return known;
+  }
+  const proto = encrypted ? "https" : "http";
+  if (host && HOST_PATTERN.test(host)) {
+    const origin = `${proto}://${host}`;
+    if (!encrypted && originCache.size < 256) originCache.set(host, origin);
+    return origin;
+  }
   // No usable Host: the address the client actually reached still works as given.
   const addr = req.socket.localAddress ?? "127.0.0.1";
   const hostPart = addr.includes(":") ? `[${addr.replace(/^::ffff:/, "")}]`.replace(/^\[(\d+\.\d+\.\d+\.\d+)\]$/, "$1") : addr;
@@ -43,7 +59,7 @@ export function parseScenario(raw: string, source: string): ScenarioName {
   return name;
 }
 
-export function headerScenario(req: Request): ScenarioName | null {
+export function headerScenario(req: IncomingMessage): ScenarioName | null {
   const raw = req.headers[SCENARIO_HEADER];
   if (typeof raw !== "string" || raw.trim() === "") return null;
   return parseScenario(raw, "X-Mock-Scenario");

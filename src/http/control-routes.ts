@@ -1,21 +1,31 @@
 import { timingSafeEqual } from "node:crypto";
-import express, { Router, type RequestHandler } from "express";
+import express, { Router, type RequestHandler, type Response } from "express";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import { ControlPlane } from "../control/plane.js";
 import { ApiError } from "../domain/errors.js";
-import { SCENARIO_NAMES, normaliseScenarioName, type ScenarioName } from "../domain/scenarios.js";
-import type { MockApp } from "./app.js";
-import { requireJson, validateWith } from "./validate.js";
+import { PHASES, SCENARIO_NAMES, SCENARIOS, normaliseScenarioName } from "../domain/scenarios.js";
+import type { ControlPlane } from "../control/plane.js";
+import type { MockRuntime } from "../runtime.js";
+import { assertJsonContentType } from "./body.js";
+import { maskSecrets } from "./mask.js";
+import { sseHandler } from "./sse.js";
+import { validateWith } from "./validate.js";
 
-const ajv = new Ajv2020({ allErrors: false });
-const KEY = { type: "string", pattern: "^ae_(live|test)_[A-Za-z0-9_]{8,200}$" };
+const ajv = new Ajv2020({ allErrors: false, allowUnionTypes: true });
+const KEY = { type: "string", pattern: "^(ae_(live|test)_[A-Za-z0-9_]{8,200}|k_[0-9a-f]{12})$" };
 const SCHEMAS = {
   reset: { type: "object", properties: { key: KEY }, additionalProperties: false },
-  advance: { type: "object", required: ["ms"], properties: { ms: { type: "integer", minimum: 0, maximum: 366 * 24 * 3600 * 1000 } }, additionalProperties: false },
+  advance: {
+    type: "object", additionalProperties: false,
+    properties: { ms: { type: "integer", minimum: 0, maximum: 366 * 24 * 3600 * 1000 }, to: { const: "next" } },
+    oneOf: [{ required: ["ms"] }, { required: ["to"] }],
+  },
   account: { type: "object", required: ["credits"], properties: { credits: { type: "integer", minimum: 0, maximum: 1e12 } }, additionalProperties: false },
   arm: {
     type: "object", required: ["scenario"], additionalProperties: false,
-    properties: { scenario: { enum: SCENARIO_NAMES }, key: KEY, count: { type: "integer", minimum: 1, maximum: 1_000_000 } },
+    properties: {
+      scenario: { enum: SCENARIO_NAMES }, key: KEY, count: { type: "integer", minimum: 1, maximum: 1_000_000 },
+      phase: { enum: PHASES }, params: { type: "object", additionalProperties: { type: ["string", "number"] } },
+    },
   },
   disarm: { type: "object", properties: { id: { type: "string" }, key: KEY }, additionalProperties: false },
   redeliver: { type: "object", properties: { tamper: { enum: ["signature", "timestamp", "body"] } }, additionalProperties: false },
@@ -26,7 +36,10 @@ const V = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.com
 function body(name: keyof typeof SCHEMAS, prepare: (b: Record<string, unknown>) => void = () => {}): RequestHandler[] {
   const json = express.json({ limit: "64kb", strict: true, type: () => true });
   return [
-    (req, res, next) => (Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"] ? requireJson(req, res, next) : next()),
+    (req, _res, next) => {
+      if (Number(req.headers["content-length"] ?? 0) > 0 || req.headers["transfer-encoding"]) assertJsonContentType(req);
+      next();
+    },
     json,
     (req, _res, next) => {
       req.body ??= {};
@@ -37,16 +50,24 @@ function body(name: keyof typeof SCHEMAS, prepare: (b: Record<string, unknown>) 
   ];
 }
 
-function keyParam(raw: string): string {
-  if (!new RegExp(KEY.pattern).test(raw)) throw new ApiError("INVALID_REQUEST", `Invalid key "${raw}": must look like ae_test_xxxxxxxx.`);
-  return raw;
-}
+/** Every answer leaves with keys masked (and a key_ref beside each key), and no webhook secret. */
+const send = (res: Response, status: number, value: unknown) => void res.status(status).json(maskSecrets(value));
+const ok = (res: Response) => (value: unknown) => send(res, 200, value);
+
+const optionalInt = (raw: unknown, name: string): number | undefined => {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ApiError("INVALID_REQUEST", `Invalid query parameter "${name}": must be a non-negative integer.`);
+  return n;
+};
+const optionalString = (raw: unknown) => (typeof raw === "string" && raw !== "" ? raw : undefined);
 
 /** The /__mock control API: JSON, outside the public spec, guarded by --admin-token when set. */
-export function controlRouter(mock: MockApp): Router {
-  const plane = new ControlPlane(mock);
-  const token = mock.options.adminToken;
+export function controlRouter(rt: MockRuntime): Router {
+  const plane: ControlPlane = rt.plane;
+  const token = rt.options.adminToken;
   const router = Router();
+  const key = async (raw: unknown) => plane.resolveKey(String(raw));
   router.use((req, _res, next) => {
     if (token === null) return next();
     const given = Buffer.from(String(req.headers["x-mock-admin-token"] ?? ""));
@@ -54,46 +75,63 @@ export function controlRouter(mock: MockApp): Router {
     if (given.length !== want.length || !timingSafeEqual(given, want)) throw new ApiError("UNAUTHORIZED", "Missing or wrong X-Mock-Admin-Token header");
     next();
   });
-  router.get("/health", (_req, res) => void res.json(plane.health()));
-  router.post("/reset", ...body("reset"), (req, res) => {
-    plane.reset(req.body.key);
-    res.json({ reset: req.body.key ?? "all" });
+  router.get("/health", (_req, res) => ok(res)(plane.health()));
+  router.post("/reset", ...body("reset"), async (req, res) => {
+    const k = req.body.key === undefined ? undefined : await key(req.body.key);
+    await plane.reset(k);
+    send(res, 200, { reset: k ?? "all" });
   });
-  router.get("/clock", (_req, res) => void res.json(plane.clock()));
-  router.post("/clock/advance", ...body("advance"), (req, res) => void res.json(plane.advance(req.body.ms)));
-  router.post("/clock/freeze", (_req, res) => void res.json(plane.freeze()));
-  router.post("/clock/resume", (_req, res) => void res.json(plane.resume()));
-  router.get("/accounts/:key", (req, res) => void res.json(plane.getAccount(keyParam(req.params.key as string))));
-  router.put("/accounts/:key", ...body("account"), (req, res) => void res.json(plane.setAccount(keyParam(req.params.key as string), req.body.credits)));
-  router.delete("/accounts/:key", (req, res) => {
-    plane.deleteAccount(keyParam(req.params.key as string));
+  router.get("/clock", async (_req, res) => ok(res)(await plane.clock()));
+  router.post("/clock/advance", ...body("advance"), async (req, res) => ok(res)(req.body.to === "next" ? await plane.advanceToNext() : await plane.advance(req.body.ms)));
+  router.post("/clock/freeze", async (_req, res) => ok(res)(await plane.freeze()));
+  router.post("/clock/resume", async (_req, res) => ok(res)(await plane.resume()));
+  router.get("/schedule", async (req, res) => ok(res)(await plane.schedule(optionalInt(req.query.limit, "limit") ?? 100)));
+  router.get("/accounts", async (_req, res) => ok(res)({ accounts: await plane.accounts() }));
+  router.get("/accounts/:key", async (req, res) => ok(res)(await plane.getAccount(await key(req.params.key))));
+  router.put("/accounts/:key", ...body("account"), async (req, res) => ok(res)(await plane.setAccount(await key(req.params.key), req.body.credits)));
+  router.delete("/accounts/:key", async (req, res) => {
+    await plane.deleteAccount(await key(req.params.key));
     res.status(204).end();
   });
   // `job-failed` names job_failed here too, as in the header and magic hosts.
   const spelling = (b: Record<string, unknown>) => {
     if (typeof b.scenario === "string") b.scenario = normaliseScenarioName(b.scenario);
   };
-  router.post("/scenarios", ...body("arm", spelling), (req, res) => {
-    res.status(201).json(plane.armScenario(req.body.scenario as ScenarioName, req.body.key ?? null, req.body.count ?? 1));
+  router.post("/scenarios", ...body("arm", spelling), async (req, res) => {
+    const k = req.body.key === undefined ? null : await key(req.body.key);
+    send(res, 201, await plane.armScenario(req.body.scenario, k, req.body.count ?? 1, { phase: req.body.phase, params: req.body.params ?? null }));
   });
-  router.get("/scenarios", (_req, res) => void res.json({ armed: plane.listScenarios(), available: SCENARIO_NAMES }));
-  router.delete("/scenarios", ...body("disarm"), (req, res) => void res.json({ disarmed: plane.disarm(req.body) }));
-  router.get("/jobs", (req, res) => {
-    const key = typeof req.query.key === "string" ? keyParam(req.query.key) : undefined;
-    res.json({ jobs: plane.jobs(key) });
+  router.get("/scenarios", async (_req, res) =>
+    ok(res)({
+      armed: await plane.listScenarios(),
+      available: SCENARIO_NAMES,
+      registry: SCENARIO_NAMES.map((n) => ({ name: n, outcome: SCENARIOS[n].outcome, magic_host: `${n.replace(/_/g, "-")}.scenario.test`, phases: ["submit"], beyond_docs: false })),
+    }),
+  );
+  router.delete("/scenarios", ...body("disarm"), async (req, res) => {
+    const filter = { ...req.body, ...(req.body.key === undefined ? {} : { key: await key(req.body.key) }) };
+    ok(res)({ disarmed: await plane.disarm(filter) });
   });
-  router.get("/webhooks", (req, res) => {
-    res.json({ deliveries: plane.webhooks(typeof req.query.job_id === "string" ? req.query.job_id : undefined) });
+  router.get("/jobs", async (req, res) => {
+    const k = typeof req.query.key === "string" ? await key(req.query.key) : undefined;
+    const status = optionalString(req.query.status) as "queued" | undefined;
+    ok(res)(await plane.listJobs({ key: k, status, limit: optionalInt(req.query.limit, "limit"), offset: optionalInt(req.query.offset, "offset") }));
   });
-  router.post("/webhooks/:id/redeliver", ...body("redeliver"), (req, res) => {
-    res.status(202).json(plane.redeliver(req.params.id as string, req.body.tamper ?? null));
+  router.get("/webhooks", async (req, res) => ok(res)({ deliveries: await plane.webhooks(optionalString(req.query.job_id)) }));
+  router.post("/webhooks/:id/redeliver", ...body("redeliver"), async (req, res) => send(res, 202, await plane.redeliver(req.params.id as string, req.body.tamper ?? null)));
+  router.get("/requests", async (req, res) => {
+    const q = req.query;
+    const k = typeof q.key === "string" && q.key !== "" ? await key(q.key) : undefined;
+    ok(res)(await plane.requests({
+      limit: optionalInt(q.limit, "limit") ?? 100, method: optionalString(q.method), path: optionalString(q.path),
+      statusClass: optionalString(q.status), key: k, scenario: optionalString(q.scenario),
+    }));
   });
-  router.get("/requests", (req, res) => {
-    const raw = req.query.limit;
-    const limit = raw === undefined ? 100 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 0) throw new ApiError("INVALID_REQUEST", 'Invalid query parameter "limit": must be a non-negative integer.');
-    res.json(plane.requests(limit));
+  router.get("/export", async (_req, res) => {
+    res.setHeader("Content-Disposition", 'attachment; filename="artemotion-mock-session.json"');
+    ok(res)(await plane.export());
   });
+  router.get("/events", sseHandler(rt));
   router.use((req) => {
     throw new ApiError("NOT_FOUND", `No control route ${req.method} /__mock${req.path}.`);
   });

@@ -1,6 +1,4 @@
-import { isUtf8 } from "node:buffer";
-import type { ErrorObject, ValidateFunction } from "ajv";
-import type { NextFunction, Request, Response } from "express";
+import type { ErrorObject } from "ajv";
 import { ApiError } from "../domain/errors.js";
 
 const fieldOf = (e: ErrorObject) => e.instancePath.split("/").filter(Boolean).join(".");
@@ -22,28 +20,13 @@ export function toApiError(e: ErrorObject, where: "body" | "query"): ApiError {
   return new ApiError("INVALID_REQUEST", `Invalid ${noun} "${field}": ${e.message ?? "is not valid"}.`);
 }
 
-export function validateWith(fn: ValidateFunction, value: unknown, where: "body" | "query"): void {
+/** A compiled validator: ajv's, or its standalone code generated from the spec. */
+export interface Validator {
+  (value: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+export function validateWith(fn: Validator, value: unknown, where: "body" | "query"): void {
   if (!fn(value)) throw toApiError(fn.errors![0]!, where);
 }
 
-/** POST bodies must be declared JSON; anything else is INVALID_REQUEST before it is parsed. */
-export function assertJsonContentType(req: Request): void {
-  const type = req.headers["content-type"];
-  if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
-    throw new ApiError("INVALID_REQUEST", "Content-Type must be application/json.");
-  }
-}
-
-export function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  assertJsonContentType(req);
-  next();
-}
-
-/**
- * express.json's `verify` hook: JSON is UTF-8 (RFC 8259), so a body with bytes
- * that are not is INVALID_REQUEST instead of being decoded with U+FFFD
- * replacements and possibly accepted.
- */
-export function rejectInvalidUtf8(_req: unknown, _res: unknown, buf: Buffer): void {
-  if (!isUtf8(buf)) throw new ApiError("INVALID_REQUEST", "Request body is not valid UTF-8. Send UTF-8 JSON.");
-}

@@ -1,54 +1,63 @@
 import http from "node:http";
 import https from "node:https";
-import type { DeliveryRecord } from "../domain/deliveries.js";
+import type { DeliveryRecord, DeliverySettlement } from "../domain/deliveries.js";
 import type { Job } from "../domain/jobs.js";
-import type { MockService } from "../domain/service.js";
+import type { Store } from "../store/types.js";
 import { webhookPayload } from "./payload.js";
 import { signWebhook } from "./signature.js";
 
 export type Tamper = "signature" | "timestamp" | "body";
 export const WEBHOOK_USER_AGENT = "ArtEmotion-Webhooks/1.0";
 
+export interface DispatcherDeps {
+  store: Store;
+  timeoutMs: number;
+  /** Wall clock: receivers check the signed timestamp against their own clock. */
+  wallNow: () => number;
+  replica: string;
+}
+
 /**
- * Sends webhooks off the request path: each delivery is a fire-and-forget
- * request with a timeout, recorded in the service's delivery log. No retries,
- * no redirects followed.
+ * Sends webhooks off the request path: one attempt each, with a deadline,
+ * recorded in the store's delivery log before it starts and settled after.
+ * No retries, no redirects followed (the docs promise one attempt).
  */
 export class WebhookDispatcher {
-  #service: MockService;
-  #timeoutMs: number;
+  #deps: DispatcherDeps;
   #inFlight = new Set<Promise<void>>();
   #requests = new Set<http.ClientRequest>();
 
-  constructor(service: MockService, timeoutMs: number) {
-    this.#service = service;
-    this.#timeoutMs = timeoutMs;
-    service.onTerminal = (job, at) => void this.deliver(job, at);
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
   }
 
   get inFlight(): number {
     return this.#inFlight.size;
   }
 
-  deliver(job: Job, at: number): DeliveryRecord | null {
-    if (!job.webhook) return null;
-    const body = JSON.stringify(webhookPayload(job, at));
-    return this.#send(job, body, null, null);
+  /** The first delivery of a job that reached its terminal state at `at`. */
+  deliver(job: Job, at: number): Promise<DeliveryRecord | null> {
+    if (!job.webhook) return Promise.resolve(null);
+    return this.#track(this.#send(job, JSON.stringify(webhookPayload(job, at)), null, null));
   }
 
-  redeliver(original: DeliveryRecord, tamper: Tamper | null): DeliveryRecord {
-    const job = this.#service.jobs.get(original.jobId);
+  /** Sends again, always from the first delivery's body (never a tampered copy), re-signed now. */
+  redeliver(original: DeliveryRecord, tamper: Tamper | null): Promise<DeliveryRecord> {
+    return this.#track(this.#resend(original, tamper));
+  }
+
+  async #resend(original: DeliveryRecord, tamper: Tamper | null): Promise<DeliveryRecord> {
+    const store = this.#deps.store;
+    const job = await store.job(original.jobId);
     if (!job) throw new Error("job expired");
-    // Always from the first delivery (never a tampered copy); redeliveryOf names it, so chains stay one deep.
-    const root = (original.redeliveryOf !== null && this.#service.deliveries.get(original.redeliveryOf)) || original;
+    const root = (original.redeliveryOf !== null && (await store.delivery(original.redeliveryOf))) || original;
     return this.#send(job, root.requestBody, root.id, tamper);
   }
 
-  #send(job: Job, body: string, redeliveryOf: string | null, tamper: Tamper | null): DeliveryRecord {
+  async #send(job: Job, body: string, redeliveryOf: string | null, tamper: Tamper | null): Promise<DeliveryRecord> {
     const webhook = job.webhook!;
-    const event = JSON.parse(body).status === "failed" ? "job.failed" : "job.completed";
-    // Wall-clock seconds: receivers check a 5-minute window against their own clock.
-    let ts = Math.floor(this.#service.clock.wallNow() / 1000);
+    const event = (JSON.parse(body) as { status: string }).status === "failed" ? "job.failed" : "job.completed";
+    let ts = Math.floor(this.#deps.wallNow() / 1000);
     if (tamper === "timestamp") ts -= 3600;
     const headers: Record<string, string> = {
       "Content-Type": "application/json",
@@ -61,26 +70,40 @@ export class WebhookDispatcher {
       headers["X-ArtEmotion-Signature"] = tamper === "signature" ? sig.slice(0, -1) + (sig.endsWith("0") ? "1" : "0") : sig;
     }
     const sent = tamper === "body" ? body.replace(/"status":"(completed|failed)"/, '"status":"tampered"') : body;
-    const record: DeliveryRecord = {
-      id: this.#service.deliveries.nextId(), jobId: job.id, key: job.key, url: webhook.url, event,
-      redeliveryOf, tamper, requestHeaders: headers, requestBody: sent, startedAt: this.#service.now(),
-      outcome: "pending", responseStatus: null, error: null, durationMs: null,
-    };
-    this.#service.deliveries.add(record);
-    const p = this.#post(record, sent).finally(() => this.#inFlight.delete(p));
+    const store = this.#deps.store;
+    const record = await store.addDelivery({
+      jobId: job.id, key: job.key, url: webhook.url, event, redeliveryOf, tamper, requestHeaders: headers, requestBody: sent,
+      startedAt: store.now(), outcome: "pending", responseStatus: null, error: null, durationMs: null, replica: this.#deps.replica,
+    });
+    const p = this.#post(record, sent)
+      .then((s) => store.settleDelivery(record.id, s))
+      .catch(() => {})
+      .finally(() => this.#inFlight.delete(p));
     this.#inFlight.add(p);
-    return record;
+    return { ...record };
   }
 
-  #post(record: DeliveryRecord, body: string): Promise<void> {
+  /** Counts an attempt as in flight from the moment it is decided, before its record exists. */
+  #track<T>(p: Promise<T>): Promise<T> {
+    const settled = p.then(
+      () => {},
+      () => {},
+    );
+    this.#inFlight.add(settled);
+    void settled.finally(() => this.#inFlight.delete(settled));
+    return p;
+  }
+
+  #post(record: DeliveryRecord, body: string): Promise<DeliverySettlement> {
     const started = performance.now();
-    return new Promise<void>((resolve) => {
+    return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const settle = (outcome: DeliveryRecord["outcome"], status: number | null, error: string | null) => {
-        if (record.outcome !== "pending") return;
+      let settled = false;
+      const settle = (outcome: DeliverySettlement["outcome"], status: number | null, error: string | null) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        Object.assign(record, { outcome, responseStatus: status, error, durationMs: Math.round(performance.now() - started) });
-        resolve();
+        resolve({ outcome, responseStatus: status, error, durationMs: Math.round(performance.now() - started) });
       };
       let req: http.ClientRequest;
       try {
@@ -95,9 +118,9 @@ export class WebhookDispatcher {
       // A deadline for the whole attempt (connect to response headers), not a socket idle
       // timeout: a receiver trickling bytes must not hold a delivery open past it.
       timer = setTimeout(() => {
-        settle("timeout", null, `no response within ${this.#timeoutMs} ms`);
+        settle("timeout", null, `no response within ${this.#deps.timeoutMs} ms`);
         req.destroy();
-      }, this.#timeoutMs);
+      }, this.#deps.timeoutMs);
       req.on("response", (res) => {
         const s = res.statusCode ?? 0;
         settle(s >= 200 && s < 300 ? "delivered" : s >= 300 && s < 400 ? "redirect" : "http_error", s, null);

@@ -1,0 +1,22 @@
+import { API_KEY_PATTERN, keyRef, maskKey } from "../domain/keys.js";
+
+const KEY_ANYWHERE = /ae_(?:live|test)_[A-Za-z0-9_]{8,200}/g;
+const SECRET_FIELDS = new Set(["webhook_secret", "secret"]);
+
+/**
+ * What the control API sends, with every API key masked wherever it appears
+ * (a `key` field also gains its `key_ref`, the handle the control API takes
+ * back) and no webhook secret. One pass at the edge, so no route can forget.
+ */
+export function maskSecrets(value: unknown): unknown {
+  if (typeof value === "string") return value.includes("ae_") ? value.replace(KEY_ANYWHERE, maskKey) : value;
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (SECRET_FIELDS.has(k)) continue;
+    out[k] = maskSecrets(v);
+    if (k === "key" && typeof v === "string" && API_KEY_PATTERN.test(v) && !("key_ref" in value)) out.key_ref = keyRef(v);
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+import express, { type Express } from "express";
+import { ApiError } from "../domain/errors.js";
+import type { MockRuntime } from "../runtime.js";
+import { cdnRouter } from "./cdn-routes.js";
+import { controlRouter } from "./control-routes.js";
+import { errorMiddleware } from "./errors.js";
+import { Exchange } from "./exchange.js";
+import { API_PREFIX } from "./router.js";
+
+/** Paths whose requests are not the API under test, so the journal leaves them out. */
+const UNJOURNALED = /^\/(?:__mock|docs)(?:\/|$)/;
+
+/**
+ * Everything that is not the public API, composed by Express: the control
+ * API, result images, and the 404 for unknown paths. With `mountApi`, the
+ * public handler is mounted at /api/v1 too (createApp); the standalone server
+ * hands /api/v1 to the handler before Express is reached.
+ */
+export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean }): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "simple");
+  if (mountApi) app.use(API_PREFIX, (req, res) => rt.handler(req, res));
+
+  app.use((req, res, next) => {
+    const url = req.originalUrl;
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    if (!UNJOURNALED.test(path)) {
+      const ex = new Exchange(req, res);
+      ex.path = path;
+      ex.query = q === -1 ? "" : url.slice(q + 1);
+      res.locals.exchange = ex;
+      res.once("finish", () => rt.record(ex));
+    }
+    next();
+  });
+  app.use("/cdn", cdnRouter(rt.store));
+  if (rt.options.admin) app.use("/__mock", controlRouter(rt));
+  app.use((req, _res, next) => next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.path}. The API is under /api/v1.`)));
+  app.use(
+    errorMiddleware((err, req) => rt.logger.error({ err, method: req.method, path: req.originalUrl }, "unexpected error"), (code, res) => {
+      const ex = res.locals.exchange as Exchange | undefined;
+      if (ex) ex.errorCode = code;
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,58 @@
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import { ControlPlane } from "./control/plane.js";
+import { DueRunner } from "./control/due-runner.js";
+import type { Exchange } from "./http/exchange.js";
+import { createLogger } from "./http/logger.js";
+import { createPublicHandler, type PublicHandler } from "./http/public-handler.js";
+import type { MockOptions } from "./options.js";
+import { MemoryStore } from "./store/memory/store.js";
+import { storeConfig } from "./store/open.js";
+import type { Store } from "./store/types.js";
+import { WebhookDispatcher } from "./webhooks/dispatcher.js";
+
+/** Everything one mock instance runs on; built once, shared by the public handler, the Express app and the server. */
+export interface MockRuntime {
+  options: Readonly<MockOptions>;
+  store: Store;
+  logger: Logger;
+  dispatcher: WebhookDispatcher;
+  due: DueRunner;
+  plane: ControlPlane;
+  /** The public API (/api/v1/*) as a plain node handler. */
+  handler: PublicHandler;
+  /** Journals an answered request, logs its line and re-arms the due timer. */
+  record: (ex: Exchange) => void;
+  replica: string;
+}
+
+export interface RuntimeDeps {
+  logger?: Logger;
+  /** An opened store; without one, the options' store must be `memory`. */
+  store?: Store;
+}
+
+export const defaultReplica = (o: Readonly<MockOptions>) => o.replicaId ?? `${hostname()}:${process.pid}`;
+
+export function createRuntime(options: Readonly<MockOptions>, deps: RuntimeDeps = {}): MockRuntime {
+  const replica = defaultReplica(options);
+  let store = deps.store;
+  if (!store) {
+    if (options.store !== "memory") throw new Error(`The ${options.store.split(":")[0]} store opens asynchronously: use createMockServer(), or pass an opened store (openStore) as deps.store.`);
+    store = new MemoryStore(storeConfig(options, replica));
+  }
+  const logger = deps.logger ?? createLogger(options.logLevel, false);
+  const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica });
+  const due = new DueRunner(store, dispatcher);
+  const plane = new ControlPlane({ store, dispatcher, due });
+  const info = logger.isLevelEnabled("info");
+  const s = store;
+  const record = (ex: Exchange) => {
+    const e = ex.toEvent(s.now(), replica);
+    s.recordRequest(e);
+    if (info) logger.info({ method: e.method, path: e.path, status: e.status, duration_ms: e.duration_ms, scenario: e.scenario }, "request");
+    due.poke();
+  };
+  const handler = createPublicHandler({ store, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, logger, record });
+  return { options, store, logger, dispatcher, due, plane, handler, record, replica };
+}

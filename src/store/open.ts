@@ -1,0 +1,37 @@
+import type { MockOptions } from "../options.js";
+import { MemoryStore } from "./memory/store.js";
+import type { Store, StoreConfig } from "./types.js";
+
+export function storeConfig(o: Readonly<MockOptions>, replica: string): StoreConfig {
+  return {
+    seed: o.seed, timing: o.timing, rateLimits: o.rateLimits, defaultCredits: o.credits, keys: null, maxKeys: 100_000,
+    journalSize: o.journalSize, replica, wallNow: o.wallNow,
+  };
+}
+
+export class StoreOpenError extends Error {
+  override name = "StoreOpenError";
+}
+
+/**
+ * Opens the store the options name (--store): memory at once; a state file
+ * or Redis loaded only when asked for, so the default start loads neither.
+ */
+export async function openStore(options: Readonly<MockOptions>, replica: string): Promise<Store> {
+  const config = storeConfig(options, replica);
+  let store: Store;
+  if (options.store === "memory") store = new MemoryStore(config);
+  else if (options.store.startsWith("file:")) {
+    const { FileStore } = await import("./file/store.js");
+    store = new FileStore(options.store.slice("file:".length), config);
+  } else {
+    const { RedisStore } = await import("./redis/store.js");
+    store = new RedisStore(options.store, options.namespace, config);
+  }
+  try {
+    await store.open();
+  } catch (e) {
+    throw new StoreOpenError(`cannot open store ${options.store}: ${(e as Error).message}`);
+  }
+  return store;
+}
