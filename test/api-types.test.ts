@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { OUTPUT_URL, renderApiTypes, SPEC_URL } from "../scripts/gen-api-types.m
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("./fixtures/api-docs-examples.ts", import.meta.url));
 const SPEC_EXAMPLES = fileURLToPath(new URL("./fixtures/spec-examples.generated.ts", import.meta.url));
+const CONSUMER = fileURLToPath(new URL("./fixtures/api-consumer.generated.ts", import.meta.url));
 const specText = readFileSync(SPEC_URL, "utf8");
 const committed = () => readFileSync(OUTPUT_URL, "utf8");
 
@@ -149,5 +150,36 @@ describe("the generated types and the docs' bodies", () => {
     const broken = source.replace('"status":"queued","credits_used":15', '"status":"queued","credits_used":"15"');
     expect(broken).not.toBe(source);
     expect(show(typeErrors(SPEC_EXAMPLES, { [SPEC_EXAMPLES]: broken }))).toMatch(/Type 'string' is not assignable to type 'number'/);
+  });
+});
+
+describe("the artemotion-mock/api subpath", () => {
+  // `npm test` builds dist first; run `npm run build` before running this file alone.
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { exports: Record<string, Record<string, string>> };
+  const entry = pkg.exports["./api"]!;
+
+  it("is exported with types and a default, both built by npm run build", async () => {
+    expect(entry).toEqual({ types: "./dist/api/index.d.ts", default: "./dist/api/index.js" });
+    for (const file of Object.values(entry)) {
+      if (!existsSync(new URL(`../${file}`, import.meta.url))) throw new Error(`${file} is missing: run \`npm run build\` (npm test does it first)`);
+    }
+    // Types only, so the runtime module is empty; importing it must still work.
+    expect(Object.keys(await import(pathToFileURL(fileURLToPath(new URL(`../${entry.default}`, import.meta.url))).href))).toEqual([]);
+  });
+
+  it("type-checks a consumer that imports the package by name, under NodeNext resolution", () => {
+    const source = [
+      'import type { SubmitTryonRequest, SubmitVisionRequest, JobStatusResponse, WebhookEvent, paths, components } from "artemotion-mock/api";',
+      'export const tryon = { person_image_url: "https://example.com/p.jpg", garment_image_url: "https://example.com/g.jpg" } satisfies SubmitTryonRequest;',
+      'export const vision = { image_url: "https://example.com/p.jpg" } satisfies SubmitVisionRequest;',
+      'export type Poll = paths["/jobs/{job_id}"]["get"]["responses"][200]["content"]["application/json"];',
+      "export const same = (job: Poll): JobStatusResponse => job;",
+      'export type Kind = WebhookEvent["kind"] | components["schemas"]["ErrorCode"];',
+      "// @ts-expect-error",
+      'export const bad = { garment_image_url: "https://example.com/g.jpg" } satisfies SubmitTryonRequest;',
+    ].join("\n");
+    expect(show(typeErrors(CONSUMER, { [CONSUMER]: source }))).toBe("");
+    const unresolved = typeErrors(CONSUMER, { [CONSUMER]: source.replace("artemotion-mock/api", "artemotion-mock/apix") });
+    expect(show(unresolved)).toMatch(/Cannot find module 'artemotion-mock\/apix'/);
   });
 });
