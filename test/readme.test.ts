@@ -54,6 +54,7 @@ describe("README.md", () => {
     ["http:// image URLs", /`http:\/\/` image urls/i],
     ["short-form model ids", /short-form model ids/i],
     ["the catalog response shape", /catalog response shape/i],
+    ["a completed job's two shapes", /completed job.*`images`.*`result`/i],
   ];
 
   it.each(required)("records a decision on %s", (_topic, question) => {

@@ -3,6 +3,8 @@
  * README's model tables and the GET /models and GET /vision bodies all derive
  * from (or are checked against) this module.
  */
+import type * as api from "../api/index.js";
+
 export type JobKind = "tryon" | "vision" | "generate";
 export type VisionFamily = "text" | "detection" | "moderation";
 /** How a vision model treats `prompt` (or, for one model, `object`). */
@@ -17,12 +19,15 @@ interface BaseModel {
   readonly credits: number;
   readonly kind: JobKind;
 }
+/* Each kind's ids are typed by the spec's enum, so a model the spec does not list fails to compile. */
 export interface TryonModel extends BaseModel {
+  readonly id: api.TryonModelId;
   readonly kind: "tryon";
   readonly bestFor: string;
   readonly recommendedFor: readonly GarmentType[];
 }
 export interface VisionModel extends BaseModel {
+  readonly id: api.VisionModelId;
   readonly kind: "vision";
   readonly tasks: readonly string[];
   readonly family: VisionFamily;
@@ -36,6 +41,7 @@ export interface VisionModel extends BaseModel {
   readonly acceptsTaskType: boolean;
 }
 export interface GenerateModel extends BaseModel {
+  readonly id: api.GenerateModelId;
   readonly kind: "generate";
 }
 export type Model = TryonModel | VisionModel | GenerateModel;
@@ -105,14 +111,14 @@ export function modelsOfKind(kind: JobKind): readonly Model[] {
   return kind === "tryon" ? TRYON_MODELS : kind === "vision" ? VISION_MODELS : GENERATE_MODELS;
 }
 
-/** Public catalog bodies (GET /models, GET /vision). */
-export function tryonCatalogBody() {
+/** Public catalog bodies (GET /models, GET /vision), typed by the spec's response schemas. */
+export function tryonCatalogBody(): api.ModelsResponse {
   return {
     models: TRYON_MODELS.map((m) => ({ id: m.id, credits: m.credits, best_for: m.bestFor, garment_types: [...GARMENT_TYPES], recommended_for: [...m.recommendedFor] })),
   };
 }
 
-export function visionCatalogBody() {
+export function visionCatalogBody(): api.VisionModelsResponse {
   return {
     models: VISION_MODELS.map((m) => ({
       id: m.id,
@@ -120,7 +126,7 @@ export function visionCatalogBody() {
       tasks: [...m.tasks],
       prompt: m.prompt,
       prompt_field: m.prompt === "not_used" ? null : m.promptField,
-      accepts: [m.acceptsLength ? "length" : null, m.acceptsTaskType ? "task_type" : null].filter((x): x is string => x !== null),
+      accepts: (["length", "task_type"] as const).filter((field) => (field === "length" ? m.acceptsLength : m.acceptsTaskType)),
     })),
   };
 }

@@ -1,3 +1,4 @@
+import type * as api from "../api/index.js";
 import { findModel, type GarmentType, type JobKind, type Model } from "./catalog.js";
 import type { JobEventData } from "../events/types.js";
 import { queuePositionAt, stateAt, type JobState, type Timeline } from "./lifecycle.js";
@@ -28,12 +29,18 @@ export interface Job extends Timeline {
   result?: VisionResult;
 }
 
+/**
+ * The poll body: the spec's shapes (generated into src/api), narrowed to what the
+ * mock always sends: `model_id` on every poll, a number for `queue_position`, and
+ * `error` beside `logs`. Any change to the spec's job shapes breaks this build.
+ */
+type Sent<T> = T & { model_id: string };
 export type JobView =
-  | { job_id: string; model_id: string; status: "queued"; queue_position: number }
-  | { job_id: string; model_id: string; status: "processing" }
-  | { job_id: string; model_id: string; status: "completed"; images: string[]; elapsed_ms: number }
-  | { job_id: string; model_id: string; status: "completed"; result: VisionResult; elapsed_ms: number }
-  | { job_id: string; model_id: string; status: "failed"; logs: string[]; error: string };
+  | Sent<api.JobQueuedResponse & { queue_position: number }>
+  | Sent<api.JobProcessingResponse>
+  | Sent<api.ImageJobCompletedResponse>
+  | Sent<api.VisionJobCompletedResponse>
+  | Sent<api.JobFailedResponse & { error: string }>;
 
 export const cdnImagePath = (job: Pick<Job, "id">) => `/cdn/results/${job.id}/0.png`;
 export const cdnAnnotatedPath = (job: Pick<Job, "id">) => `/cdn/results/${job.id}/annotated.png`;

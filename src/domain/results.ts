@@ -1,18 +1,14 @@
 import { faker } from "@faker-js/faker/locale/en";
 import { createHash } from "node:crypto";
+import type * as api from "../api/index.js";
 import type { VisionModel } from "./catalog.js";
 import { rngFrom, type Rng } from "./random.js";
 
-export interface VisionResult {
-  text: string | null;
-  objects: DetectedObject[] | null;
-  annotated_image: string | null;
-  is_nsfw: boolean | null;
-  nsfw_probability: number | null;
-}
-export type FlorenceObject = { label: string; bbox: [number, number, number, number] };
-export type MoondreamObject = { label: string; x_min: number; y_min: number; x_max: number; y_max: number };
-export type DetectedObject = FlorenceObject | MoondreamObject;
+/** The poll's `result`, exactly as the spec types it, so the mock cannot send another shape. */
+export type VisionResult = api.VisionResult;
+export type FlorenceObject = api.FlorenceBox;
+export type MoondreamObject = api.MoondreamBox;
+export type DetectedObject = api.DetectedObject;
 
 export interface VisionInput {
   prompt: string | null;

@@ -4,6 +4,7 @@
  * messages, and the job a successful submit creates. Stores only decide how
  * state is read and changed (in memory, or in one Redis script).
  */
+import type * as api from "../api/index.js";
 import type { JobKind, Model } from "./catalog.js";
 import { ApiError } from "./errors.js";
 import { RESULT_TTL_MS, STATUS_ERROR_POLLS, type Job } from "./jobs.js";
@@ -13,14 +14,8 @@ import { RATE_LIMITS, RATE_WINDOW_MS, rateLimitError, type RateBucket } from "./
 import { SCENARIO_NAMES, scenarioAppliesTo, type ScenarioName } from "./scenarios.js";
 import type { SubmitRequest } from "./submit-rules.js";
 
-export interface SubmitResponse {
-  job_id: string;
-  model_id: string;
-  status: "queued";
-  credits_used: number;
-  credits_left: number;
-  poll_url: string;
-}
+/** The submit answer: the spec's shape, with the fields the mock always sends made required. */
+export type SubmitResponse = api.SubmitResponse & { model_id: string; credits_left: number };
 
 /** Scenarios that answer a submit before anything is charged or counted. */
 const BEFORE_CHARGE: Partial<Record<ScenarioName, (kind: JobKind, cost: number) => ApiError>> = {

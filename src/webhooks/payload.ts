@@ -1,15 +1,8 @@
+import type { WebhookEvent } from "../api/index.js";
 import { failureOf, cdnImagePath, stateOf, visionResultOf, type Job } from "../domain/jobs.js";
 
-export interface WebhookPayload {
-  request_id: string;
-  model_id: string;
-  kind: "image" | "vision";
-  status: "completed" | "failed";
-  timestamp: number;
-  result: { images: string[] } | ReturnType<typeof visionResultOf> | null;
-  error?: string;
-  logs?: string[];
-}
+/** The spec's webhook body (generated into src/api), so a delivery cannot drift from it. */
+export type WebhookPayload = WebhookEvent;
 
 /** The documented delivery body; it mirrors what polling returns for the job. */
 export function webhookPayload(job: Job, at: number): WebhookPayload {
