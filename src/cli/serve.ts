@@ -1,6 +1,7 @@
 import { createLogger } from "../http/logger.js";
 import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
 import { createMockServer } from "../server.js";
+import { loadKeyPolicy } from "../key-file.js";
 
 /** Refuses to expose the control API on a network without a token. */
 export function checkExposure(o: Readonly<MockOptions>): string | null {
@@ -14,6 +15,8 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
   let options;
   try {
     options = resolveOptions(partial);
+    // Read now, so a bad keys file stops the start with its message (the store loads it again).
+    loadKeyPolicy(options);
   } catch (e) {
     if (e instanceof OptionsError) {
       out.err(`artemotion-mock: ${e.message}`);

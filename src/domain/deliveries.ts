@@ -11,7 +11,8 @@ export interface DeliveryRecord {
   requestHeaders: Record<string, string>;
   requestBody: string;
   startedAt: number;
-  outcome: "pending" | "delivered" | "http_error" | "redirect" | "timeout" | "connection_error";
+  /** "refused": the destination policy (--webhook-allow, or the default of a non-loopback bind) stopped it before connecting; `error` says why. */
+  outcome: "pending" | "delivered" | "http_error" | "redirect" | "timeout" | "connection_error" | "refused";
   responseStatus: number | null;
   error: string | null;
   durationMs: number | null;

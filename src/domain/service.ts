@@ -10,6 +10,7 @@ import { createIdSource, rngFrom } from "./random.js";
 import { RateLimiter, rateLimitError } from "./rate-limits.js";
 import { ArmedScenarios, type ScenarioName } from "./scenarios.js";
 import { resolveSubmit } from "./submit-rules.js";
+import type { WebhookPolicy } from "./webhook-policy.js";
 
 export interface ServiceOptions {
   seed: number | null;
@@ -17,6 +18,8 @@ export interface ServiceOptions {
   credits: number;
   rateLimits: boolean;
   wallNow?: () => number;
+  /** Where webhook_url may point (checked at submit); open, as on a loopback bind, when absent. */
+  webhookPolicy?: WebhookPolicy;
 }
 
 export interface SubmitResponse {
@@ -78,7 +81,7 @@ export class MockService {
     this.runDue();
     const now = this.now();
     const account = this.authenticate(input.key);
-    const req = resolveSubmit(input.kind, input.body);
+    const req = resolveSubmit(input.kind, input.body, this.options.webhookPolicy);
     const scenario = input.scenario ?? this.armed.take(input.key, req.model);
     resolved.scenario = scenario;
     const cost = req.model.credits;

@@ -2,9 +2,11 @@ import express, { type Express } from "express";
 import type { Logger } from "pino";
 import { Journal } from "../domain/journal.js";
 import { MockService } from "../domain/service.js";
-import { resolveOptions, type MockOptions } from "../options.js";
+import { resolveOptions, webhookPolicyFor, type MockOptions } from "../options.js";
 import { sharedValidators, type SpecValidators } from "../spec/validators.js";
 import { WebhookDispatcher } from "../webhooks/dispatcher.js";
+import { WebhookDestinations } from "../webhooks/destinations.js";
+import { mockGuardMiddleware, mockGuardPolicy } from "./host-guard.js";
 import { cdnRouter } from "./cdn-routes.js";
 import { keyIfAny } from "./context.js";
 import { controlRouter } from "./control-routes.js";
@@ -29,8 +31,9 @@ export interface MockApp {
 export function createApp(partial: Partial<MockOptions> = {}, deps: { logger?: Logger } = {}): MockApp {
   const options = resolveOptions(partial);
   const validators = sharedValidators();
-  const service = new MockService({ seed: options.seed, timing: options.timing, credits: options.credits, rateLimits: options.rateLimits, wallNow: options.wallNow });
-  const dispatcher = new WebhookDispatcher(service, options.webhookTimeoutMs);
+  const webhookPolicy = webhookPolicyFor(options);
+  const service = new MockService({ seed: options.seed, timing: options.timing, credits: options.credits, rateLimits: options.rateLimits, wallNow: options.wallNow, webhookPolicy });
+  const dispatcher = new WebhookDispatcher(service, options.webhookTimeoutMs, new WebhookDestinations(webhookPolicy));
   const journal = new Journal(options.journalSize);
   const logger = deps.logger ?? createLogger(options.logLevel, false);
   const timer = new DueTimer(service);
@@ -59,6 +62,8 @@ export function createApp(partial: Partial<MockOptions> = {}, deps: { logger?: L
     next();
   });
 
+  // Host and cross-site guards for everything but the public API and /cdn (issue 17).
+  app.use(mockGuardMiddleware(mockGuardPolicy(options)));
   app.use(publicRouter({ service, validators, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes }));
   app.use("/cdn", cdnRouter(service));
   const mockApp: MockApp = { app, options, service, dispatcher, journal, validators, logger, timer };

@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import type { IncomingHttpHeaders } from "node:http";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type { NextFunction, Request, Response } from "express";
 import { ApiError } from "../domain/errors.js";
@@ -27,7 +28,7 @@ export function validateWith(fn: ValidateFunction, value: unknown, where: "body"
 }
 
 /** POST bodies must be declared JSON; anything else is INVALID_REQUEST before it is parsed. */
-export function assertJsonContentType(req: Request): void {
+export function assertJsonContentType(req: { headers: IncomingHttpHeaders }): void {
   const type = req.headers["content-type"];
   if (!type || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     throw new ApiError("INVALID_REQUEST", "Content-Type must be application/json.");

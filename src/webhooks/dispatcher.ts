@@ -3,6 +3,8 @@ import https from "node:https";
 import type { DeliveryRecord } from "../domain/deliveries.js";
 import type { Job } from "../domain/jobs.js";
 import type { MockService } from "../domain/service.js";
+import { OPEN_WEBHOOKS } from "../domain/webhook-policy.js";
+import { isRefusal, WebhookDestinations } from "./destinations.js";
 import { webhookPayload } from "./payload.js";
 import { signWebhook } from "./signature.js";
 
@@ -19,10 +21,12 @@ export class WebhookDispatcher {
   #timeoutMs: number;
   #inFlight = new Set<Promise<void>>();
   #requests = new Set<http.ClientRequest>();
+  #destinations: WebhookDestinations;
 
-  constructor(service: MockService, timeoutMs: number) {
+  constructor(service: MockService, timeoutMs: number, destinations = new WebhookDestinations(OPEN_WEBHOOKS)) {
     this.#service = service;
     this.#timeoutMs = timeoutMs;
+    this.#destinations = destinations;
     service.onTerminal = (job, at) => void this.deliver(job, at);
   }
 
@@ -86,7 +90,9 @@ export class WebhookDispatcher {
       try {
         const url = new URL(record.url);
         const client = url.protocol === "https:" ? https : http;
-        req = client.request(url, { method: "POST", headers: { ...record.requestHeaders, "Content-Length": String(Buffer.byteLength(body)) } });
+        const destination = this.#destinations.requestOptions(url);
+        if ("refused" in destination) return settle("refused", null, destination.refused);
+        req = client.request(url, { method: "POST", headers: { ...record.requestHeaders, "Content-Length": String(Buffer.byteLength(body)) }, ...destination.options });
       } catch (e) {
         settle("connection_error", null, (e as Error).message);
         return;
@@ -103,7 +109,7 @@ export class WebhookDispatcher {
         settle(s >= 200 && s < 300 ? "delivered" : s >= 300 && s < 400 ? "redirect" : "http_error", s, null);
         res.resume();
       });
-      req.on("error", (e) => settle("connection_error", null, e.message));
+      req.on("error", (e) => settle(isRefusal(e) ? "refused" : "connection_error", null, e.message));
       req.on("close", () => {
         this.#requests.delete(req);
         settle("connection_error", null, "socket closed before a response");
