@@ -69,6 +69,7 @@ export function parseKeyFile(text: string, source: string, defaultCredits: numbe
       const { key, credits = defaultCredits, ...rest } = item as Record<string, unknown>;
       const extra = Object.keys(rest)[0];
       if (extra !== undefined) fail(`${entry}: unknown field "${extra}" (only key and credits)`);
+      if (key === undefined) fail(`${entry}: missing "key"`);
       add(`${entry} (${shown(key)})`, key, credits);
     });
   } else if (data !== null && typeof data === "object") {
