@@ -77,7 +77,7 @@ afterAll(() => void child?.kill("SIGKILL"));
 
 teamScenario("the same deployment started from the CLI's flags", async () => {
   if (!existsSync(MAIN)) throw new Error("dist/cli/main.js is missing: run `npm run build` (npm test does it first)");
-  const env = { ...process.env, LOG_LEVEL: "silent" };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "silent" };
   for (const d of OPTION_DOCS) if (d.env && d.env !== "LOG_LEVEL") delete env[d.env];
   const args = ["serve", "--port", "0", "--host", "0.0.0.0", "--admin-token", TOKEN, "--allowed-hosts", "mock.internal", "--webhook-allow", "10.0.0.0/8"];
   const c = (child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] }));
@@ -92,5 +92,8 @@ teamScenario("the same deployment started from the CLI's flags", async () => {
     });
     c.on("exit", (code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
+  // The ready line says which guards run, so whoever starts a shared mock can see them.
+  expect(out).toContain("control API http://127.0.0.1:");
+  expect(out).toContain("(token), hosts loopback,mock.internal, webhooks 10.0.0.0/8, keys auto)");
   return { origin, stop: () => new Promise((r) => (c.once("exit", r), c.kill("SIGTERM"))) };
 });
