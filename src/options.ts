@@ -1,4 +1,6 @@
+import { HostListError, hostPolicy } from "./domain/host-policy.js";
 import { TIMINGS, type Timing } from "./domain/lifecycle.js";
+import { WebhookAllowError, webhookPolicy, type WebhookPolicy } from "./domain/webhook-policy.js";
 
 export const LOG_LEVELS = ["silent", "error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -26,6 +28,14 @@ export interface MockOptions {
   workers: number;
   /** Names this process in the journal, deliveries and events; default hostname:pid. */
   replicaId: string | null;
+  /** Host names (or `*.suffix`) besides loopback that may reach /__mock, the dashboard and /docs; "any" turns the check off. */
+  allowedHosts: readonly string[] | "any";
+  /** Webhook destinations (hosts, `*.suffix`, CIDRs); "any" for any; null for the default of the bind. */
+  webhookAllow: readonly string[] | "any" | null;
+  /** "auto" (keys provision themselves) or the path of a JSON or YAML file of keys and credits. */
+  keys: string;
+  /** Accounts that --keys auto creates at most. */
+  maxKeys: number;
   /** Wall clock; tests may inject one. Not a CLI flag. */
   wallNow: () => number;
   /** Interval of the SSE heartbeat comment; tests shorten it. Not a CLI flag. */
@@ -59,6 +69,10 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { key: "namespace", flag: "--namespace", env: "MOCK_NAMESPACE", default: "artemotion-mock", help: "Prefix of every Redis key, so several mocks can share one Redis." },
   { key: "workers", flag: "--workers", env: "MOCK_WORKERS", default: "0 (this process)", help: "node:cluster workers sharing the port; needs --store redis://…." },
   { key: "replicaId", flag: "--replica-id", env: "MOCK_REPLICA_ID", default: "hostname:pid", help: "Name of this process in the journal, deliveries and events." },
+  { key: "allowedHosts", flag: "--allowed-hosts", env: "MOCK_ALLOWED_HOSTS", default: "loopback names, --host, the host of --public-url", help: "Comma-separated Host names (or *.suffix) that may reach /__mock, the dashboard and /docs besides those; any turns the check off. Guards against DNS rebinding." },
+  { key: "webhookAllow", flag: "--webhook-allow", env: "MOCK_WEBHOOK_ALLOW", default: "loopback bind: any HTTPS, http on loopback; otherwise public HTTPS only", help: "Comma-separated webhook destinations: host names, *.suffix, CIDRs (IPv4/IPv6), or any. Listed destinations may be http or https; nothing else is sent to." },
+  { key: "keys", flag: "--keys", env: "MOCK_KEYS", default: "auto", help: "auto (any well-formed key is provisioned on first use) or a JSON/YAML file of keys and their credits; other keys get 401." },
+  { key: "maxKeys", flag: "--max-keys", env: "MOCK_MAX_KEYS", default: "100000", help: "Most accounts --keys auto creates; past it a new key gets a JSON error naming this flag." },
 ];
 
 export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
@@ -79,6 +93,10 @@ export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
   namespace: "artemotion-mock",
   workers: 0,
   replicaId: null,
+  allowedHosts: Object.freeze([]) as readonly string[],
+  webhookAllow: null,
+  keys: "auto",
+  maxKeys: 100_000,
   wallNow: Date.now,
   sseHeartbeatMs: 15_000,
 });
@@ -121,8 +139,24 @@ export function resolveOptions(partial: Partial<MockOptions> = {}): Readonly<Moc
   if (!isInt(o.workers, 0, 64)) fail("--workers", "must be an integer from 0 to 64");
   if (o.workers > 0 && !o.store.startsWith("redis")) fail("--workers", "needs a shared store: pass --store redis://host:port (workers cannot share memory or a state file)");
   if (o.replicaId !== null && (typeof o.replicaId !== "string" || !/^[\w.:-]{1,100}$/.test(o.replicaId))) fail("--replica-id", "must be 1 to 100 of A-Z a-z 0-9 _ . : -");
+  if (o.allowedHosts !== "any" && !isStringList(o.allowedHosts)) fail("--allowed-hosts", "must be a comma-separated list of host names, or any");
+  if (o.webhookAllow !== null && o.webhookAllow !== "any" && !isStringList(o.webhookAllow)) fail("--webhook-allow", "must be a comma-separated list of hosts, *.suffix patterns and CIDRs, or any");
+  try {
+    hostPolicy(o.allowedHosts, { publicUrl: o.publicUrl, bindHost: o.host });
+    webhookPolicy(o.webhookAllow, isLoopbackHost(o.host));
+  } catch (e) {
+    if (e instanceof HostListError) fail("--allowed-hosts", e.message);
+    if (e instanceof WebhookAllowError) fail("--webhook-allow", e.message);
+    throw e;
+  }
+  if (o.allowedHosts !== "any") o.allowedHosts = Object.freeze([...o.allowedHosts]);
+  if (Array.isArray(o.webhookAllow)) o.webhookAllow = Object.freeze([...o.webhookAllow]);
+  if (typeof o.keys !== "string" || o.keys.trim() === "") fail("--keys", "must be auto or the path of a JSON or YAML keys file");
+  if (!isInt(o.maxKeys, 1, 100_000_000)) fail("--max-keys", "must be an integer from 1 to 100000000");
   return Object.freeze(o);
 }
+
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -130,4 +164,9 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 
 export function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Where this instance may send webhooks: by --webhook-allow, else by whether it binds loopback. */
+export function webhookPolicyFor(o: Pick<MockOptions, "webhookAllow" | "host">): WebhookPolicy {
+  return webhookPolicy(o.webhookAllow, isLoopbackHost(o.host));
 }

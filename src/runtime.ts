@@ -5,7 +5,8 @@ import { DueRunner } from "./control/due-runner.js";
 import type { Exchange } from "./http/exchange.js";
 import { createLogger } from "./http/logger.js";
 import { createPublicHandler, type PublicHandler } from "./http/public-handler.js";
-import type { MockOptions } from "./options.js";
+import { webhookPolicyFor, type MockOptions } from "./options.js";
+import { WebhookDestinations } from "./webhooks/destinations.js";
 import { MemoryStore } from "./store/memory/store.js";
 import { storeConfig } from "./store/open.js";
 import type { Store } from "./store/types.js";
@@ -42,7 +43,8 @@ export function createRuntime(options: Readonly<MockOptions>, deps: RuntimeDeps 
     store = new MemoryStore(storeConfig(options, replica));
   }
   const logger = deps.logger ?? createLogger(options.logLevel, false);
-  const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica });
+  const webhookPolicy = webhookPolicyFor(options);
+  const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica, destinations: new WebhookDestinations(webhookPolicy) });
   const due = new DueRunner(store, dispatcher);
   const plane = new ControlPlane({ store, dispatcher, due });
   const info = logger.isLevelEnabled("info");
@@ -53,6 +55,6 @@ export function createRuntime(options: Readonly<MockOptions>, deps: RuntimeDeps 
     if (info) logger.info({ method: e.method, path: e.path, status: e.status, duration_ms: e.duration_ms, scenario: e.scenario }, "request");
     due.poke();
   };
-  const handler = createPublicHandler({ store, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, logger, record });
+  const handler = createPublicHandler({ store, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, logger, record, webhookPolicy });
   return { options, store, logger, dispatcher, due, plane, handler, record, replica };
 }

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { optionsFromArgv } from "../src/cli/args.js";
@@ -103,12 +105,37 @@ describe("artemotion-mock serve", () => {
     expect(options).toMatchObject({ port: 0, rateLimits: false, timing: "fast" });
   });
 
+  it("splits --allowed-hosts and --webhook-allow on commas, keeps any a word, and reads their env variables", () => {
+    const env = { MOCK_WEBHOOK_ALLOW: "10.0.0.0/8, *.corp.example", MOCK_KEYS: "keys.yaml", MOCK_MAX_KEYS: "50" };
+    expect(optionsFromArgv(["--allowed-hosts", "mock.internal, ,team.example"], env).options).toMatchObject({
+      allowedHosts: ["mock.internal", "team.example"], webhookAllow: ["10.0.0.0/8", "*.corp.example"], keys: "keys.yaml", maxKeys: 50,
+    });
+    expect(optionsFromArgv(["--allowed-hosts", "ANY", "--webhook-allow", "any"], {}).options).toMatchObject({ allowedHosts: "any", webhookAllow: "any" });
+  });
+
+  it("exits 2 naming the file and the entry when a keys file is invalid", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ae-cli-keys-"));
+    const file = join(dir, "keys.yaml");
+    writeFileSync(file, "ae_test_alice0001: 10\nae_test_bad: 5\n");
+    try {
+      const { code, stderr } = await run(["serve", "--port", "0", "--keys", file]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`--keys ${file}: entry "ae_test_bad": "ae_test_bad" is not an API key`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // Short-lived processes: run side by side to keep the file fast.
   it.concurrent.each([
     [["serve", "--timing", "slow"], "--timing"],
     [["serve", "--port", "http"], "--port"],
     [["serve", "--bogus"], "--bogus"],
     [["serve", "extra"], 'unexpected argument "extra"'],
+    [["serve", "--keys", "/nonexistent/keys.json"], "--keys /nonexistent/keys.json: cannot read the keys file (no such file)"],
+    [["serve", "--allowed-hosts", "mock.internal:4010"], '--allowed-hosts: "mock.internal:4010" is not a host name or IP address'],
+    [["serve", "--webhook-allow", "10.0.0.0/99"], '--webhook-allow: "10.0.0.0/99" is not a CIDR'],
+    [["serve", "--max-keys", "none"], "--max-keys"],
   ])("exits 2 for %j with a message naming %s", async (args, flag) => {
     const { code, stdout, stderr } = await run(args);
     expect(code).toBe(2);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { describe, expect, it } from "vitest";
-import { ERRORS, ERROR_CODES, type ErrorCode } from "../src/domain/errors.js";
+import { ERRORS, ERROR_CODES, MOCK_ONLY_CODES, type ErrorCode } from "../src/domain/errors.js";
 import { sharedValidators } from "../src/spec/validators.js";
 
 const doc = sharedValidators().doc;
@@ -87,9 +87,15 @@ describe("the error-code table", () => {
     }
   });
 
-  it("documents every code but INTERNAL_ERROR on some operation response", () => {
+  it("documents every code but INTERNAL_ERROR and the mock-only ones on some operation response", () => {
     const named = new Set(codesUsedBySpec().map(([, , code]) => code));
-    expect(ERROR_CODES.filter((c) => !named.has(c))).toEqual(["INTERNAL_ERROR"]);
+    expect(MOCK_ONLY_CODES).toEqual(["FORBIDDEN"]);
+    expect(ERROR_CODES.filter((c) => !named.has(c))).toEqual(["FORBIDDEN", "INTERNAL_ERROR"]);
+  });
+
+  it("marks every mock-only code as such in the README", () => {
+    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    for (const code of MOCK_ONLY_CODES) expect(readme).toMatch(new RegExp(`^\\| \`${code}\` \\| \\d{3} \\| Mock only`, "m"));
   });
 
   it("declares the Error schema, with the ErrorCode enum, on every 4xx and 5xx response", () => {

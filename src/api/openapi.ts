@@ -132,8 +132,11 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
-        /** @enum {string} */
-        ErrorCode: "INVALID_REQUEST" | "INVALID_MODEL" | "MISSING_FIELD" | "IMAGE_ERROR" | "UNAUTHORIZED" | "INSUFFICIENT_CREDITS" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "SUBMISSION_ERROR" | "STATUS_ERROR";
+        /**
+         * @description FORBIDDEN is mock-only; the mock's own surfaces (/__mock, the dashboard, /docs) send it, and no operation here does.
+         * @enum {string}
+         */
+        ErrorCode: "INVALID_REQUEST" | "INVALID_MODEL" | "MISSING_FIELD" | "IMAGE_ERROR" | "UNAUTHORIZED" | "INSUFFICIENT_CREDITS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "SUBMISSION_ERROR" | "STATUS_ERROR";
         Error: {
             error: string;
             code: components["schemas"]["ErrorCode"];

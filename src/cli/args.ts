@@ -12,6 +12,8 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
   };
   const options: Partial<MockOptions> = {};
   const int = (s: string) => (/^-?\d+$/.test(s.trim()) ? Number(s) : NaN);
+  // "a, b" and "a,b" alike; the single word any stays a word.
+  const list = (s: string) => (s.trim().toLowerCase() === "any" ? "any" : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
   for (const d of OPTION_DOCS) {
     if (d.key === "admin") {
       if (values["no-admin"] === true) options.admin = false;
@@ -20,11 +22,14 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
     const v = raw(d);
     if (v === undefined) continue;
     switch (d.key) {
-      case "port": case "seed": case "credits": case "journalSize": case "webhookTimeoutMs": case "bodyLimitBytes": case "workers":
+      case "port": case "seed": case "credits": case "journalSize": case "webhookTimeoutMs": case "bodyLimitBytes": case "workers": case "maxKeys":
         (options as Record<string, unknown>)[d.key] = int(v);
         break;
       case "rateLimits":
         options.rateLimits = v === "on" || v === "true" ? true : v === "off" || v === "false" ? false : (v as unknown as boolean);
+        break;
+      case "allowedHosts": case "webhookAllow":
+        (options as Record<string, unknown>)[d.key] = list(v);
         break;
       default:
         (options as Record<string, unknown>)[d.key] = v;

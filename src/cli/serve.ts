@@ -1,6 +1,7 @@
 import { createLogger } from "../http/logger.js";
 import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
 import { createMockServer } from "../server.js";
+import { loadKeyPolicy } from "../key-file.js";
 
 /** Refuses to expose the control API on a network without a token. */
 export function checkExposure(o: Readonly<MockOptions>): string | null {
@@ -10,10 +11,21 @@ export function checkExposure(o: Readonly<MockOptions>): string | null {
   return null;
 }
 
+/** The guards a shared deployment runs with, for the ready line; nothing when all are at their loopback defaults. */
+function guardSummary(o: Readonly<MockOptions>): string {
+  const loopback = isLoopbackHost(o.host);
+  if (loopback && o.allowedHosts !== "any" && o.allowedHosts.length === 0 && o.webhookAllow === null && o.keys === "auto") return "";
+  const hosts = o.allowedHosts === "any" ? "any" : ["loopback", ...o.allowedHosts].join(",");
+  const webhooks = o.webhookAllow === null ? (loopback ? "any HTTPS" : "public HTTPS only") : o.webhookAllow === "any" ? "any" : o.webhookAllow.join(",");
+  return `, hosts ${hosts}, webhooks ${webhooks}, keys ${o.keys}`;
+}
+
 export async function serve(partial: Partial<MockOptions>, out: { log: (s: string) => void; err: (s: string) => void }): Promise<number> {
   let options;
   try {
     options = resolveOptions(partial);
+    // Read now, so a bad keys file stops the start with its message (the store loads it again).
+    loadKeyPolicy(options);
   } catch (e) {
     if (e instanceof OptionsError) {
       out.err(`artemotion-mock: ${e.message}`);
@@ -35,7 +47,7 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     return 2;
   }
   const o = server.mock.options;
-  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"})`;
+  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${guardSummary(o)})`;
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       // Stop accepting first: once this line is printed, new connections are refused.

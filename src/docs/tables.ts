@@ -36,6 +36,7 @@ const ERROR_WHEN: Record<string, string> = {
   IMAGE_ERROR: "Private/loopback image host, data: URL over 10 MB or not JPEG/PNG/WebP, image scenarios.",
   UNAUTHORIZED: "Missing Authorization header, malformed or deleted key, wrong admin token.",
   INSUFFICIENT_CREDITS: "Balance below the model's cost. Nothing is charged.",
+  FORBIDDEN: "Mock only (never sent by the live API): /__mock, the dashboard or /docs reached through a Host not allowed by --allowed-hosts, or a cross-site browser call to /__mock.",
   NOT_FOUND: "Unknown route; unknown, expired or another key's job; job polled with another model_id.",
   METHOD_NOT_ALLOWED: "Wrong method on a known path; the Allow header lists the right ones.",
   PAYLOAD_TOO_LARGE: "Body over --body-limit (32 MiB by default).",

@@ -9,6 +9,7 @@ export const ERRORS = {
   IMAGE_ERROR: { status: 400, message: "Image error." },
   UNAUTHORIZED: { status: 401, message: "Invalid API key" },
   INSUFFICIENT_CREDITS: { status: 402, message: "Insufficient credits." },
+  FORBIDDEN: { status: 403, message: "Forbidden.", mockOnly: true },
   NOT_FOUND: { status: 404, message: "Not found." },
   METHOD_NOT_ALLOWED: { status: 405, message: "Method not allowed." },
   PAYLOAD_TOO_LARGE: { status: 413, message: "Request body too large." },
@@ -16,11 +17,14 @@ export const ERRORS = {
   INTERNAL_ERROR: { status: 500, message: "Internal mock error." },
   SUBMISSION_ERROR: { status: 502, message: "Failed to submit job: upstream timeout" },
   STATUS_ERROR: { status: 502, message: "Failed to get job status: upstream unreachable" },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, { status: number; message: string; mockOnly?: true }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/** Codes the live API never sends: only the mock's own surfaces (/__mock, the dashboard, /docs) answer with them. */
+export const MOCK_ONLY_CODES = ERROR_CODES.filter((c) => "mockOnly" in ERRORS[c]);
 
 /** The single error class: handlers throw it, one middleware writes `{ error, code }`. */
 export class ApiError extends Error {

@@ -1,4 +1,6 @@
 import { BlockList, isIP } from "node:net";
+import { ipv6Bytes } from "./ip-class.js";
+import { OPEN_WEBHOOKS, webhookUrlProblem, type WebhookPolicy } from "./webhook-policy.js";
 
 export type InputProblem = { code: "INVALID_REQUEST" | "IMAGE_ERROR"; message: string };
 
@@ -31,23 +33,6 @@ const privateV4 = new BlockList();
 for (const [net, prefix] of PRIVATE_V4) privateV4.addSubnet(net, prefix, "ipv4");
 const privateV6 = new BlockList();
 for (const [net, prefix] of PRIVATE_V6) privateV6.addSubnet(net, prefix, "ipv6");
-
-/** Expands a valid IPv6 literal (already checked with isIP) into 16 bytes. */
-function ipv6Bytes(addr: string): number[] {
-  let text = addr;
-  // A trailing dotted quad stands for the last two groups.
-  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (quad) {
-    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = "", tail] = text.split("::");
-  const groups = (s: string) => (s === "" ? [] : s.split(":").map((g) => parseInt(g, 16)));
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  const all = [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
-  return all.flatMap((g) => [g >> 8, g & 0xff]);
-}
 
 /**
  * True for hosts that would let a caller point the service at itself or its
@@ -135,24 +120,14 @@ export function checkImageUrl(field: string, value: string): ImageCheck {
   return { ok: true, kind: "https", host: url.hostname };
 }
 
-function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/\.+$/, "");
-  if (h === "localhost" || h === "[::1]") return true;
-  return isIP(h) === 4 && h.startsWith("127.");
-}
-
 /**
- * Webhooks are delivered to wherever the user says, private hosts included;
- * plain http is tolerated only for local development receivers.
+ * The submit-time check of webhook_url under the instance's destination
+ * policy (by default, as on a loopback bind: any HTTPS destination, plus
+ * http:// on loopback for local receivers). Names are judged again when the
+ * delivery is sent, by the addresses they resolve to.
  */
-export function checkWebhookUrl(value: string): { ok: true } | ({ ok: false } & InputProblem) {
-  const invalid = problem(
-    "INVALID_REQUEST",
-    "Invalid webhook_url: must be an HTTPS URL (http:// is accepted only for loopback hosts).",
-  );
-  if (!URL.canParse(value)) return invalid;
-  const url = new URL(value);
-  if (url.protocol === "https:") return { ok: true };
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return { ok: true };
-  return invalid;
+export function checkWebhookUrl(value: string, policy: WebhookPolicy = OPEN_WEBHOOKS): { ok: true } | ({ ok: false } & InputProblem) {
+  const unparsable = policy.mode === "open" ? "must be an HTTPS URL (http:// is accepted only for loopback hosts)" : "must be an HTTPS URL";
+  const why = URL.canParse(value) ? webhookUrlProblem(policy, new URL(value)) : unparsable;
+  return why === null ? { ok: true } : problem("INVALID_REQUEST", `Invalid webhook_url: ${why}.`);
 }

@@ -2,6 +2,7 @@ import { CATALOG_PATH, DEFAULT_MODEL, findModelOfKind, type GarmentType, type Jo
 import { ApiError } from "./errors.js";
 import { checkImageUrl, checkWebhookUrl } from "./image-input.js";
 import type { VisionInput } from "./results.js";
+import { OPEN_WEBHOOKS, type WebhookPolicy } from "./webhook-policy.js";
 
 /** A submit body after schema validation, with the model-specific rules applied. */
 export interface SubmitRequest {
@@ -52,7 +53,7 @@ function visionInput(model: Model, body: Record<string, unknown>): VisionInput {
 }
 
 /** Applies the catalog's rules in the documented order: model, model fields, images, webhook. */
-export function resolveSubmit(kind: JobKind, body: Record<string, unknown>): SubmitRequest {
+export function resolveSubmit(kind: JobKind, body: Record<string, unknown>, webhookPolicy: WebhookPolicy = OPEN_WEBHOOKS): SubmitRequest {
   const model = resolveModel(kind, body.model_id);
   const vision = kind === "vision" ? visionInput(model, body) : null;
   const imageUrls: string[] = [];
@@ -64,7 +65,7 @@ export function resolveSubmit(kind: JobKind, body: Record<string, unknown>): Sub
   }
   let webhook: SubmitRequest["webhook"] = null;
   if (typeof body.webhook_url === "string") {
-    const check = checkWebhookUrl(body.webhook_url);
+    const check = checkWebhookUrl(body.webhook_url, webhookPolicy);
     if (!check.ok) throw new ApiError(check.code, check.message);
     webhook = { url: body.webhook_url, secret: str(body.webhook_secret) };
   }

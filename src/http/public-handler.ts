@@ -7,6 +7,7 @@ import { viewOf } from "../domain/jobs.js";
 import { scenarioFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
 import { submitResponse } from "../domain/submit-flow.js";
 import { resolveSubmit } from "../domain/submit-rules.js";
+import type { WebhookPolicy } from "../domain/webhook-policy.js";
 import * as validators from "../spec/generated/request-validators.js";
 import type { GeneratedOperation } from "../spec/generate.js";
 import type { PollResult, Store, SubmitResult } from "../store/types.js";
@@ -24,6 +25,8 @@ export interface PublicDeps {
   logger: Logger;
   /** Called once per answered request (the journal, the log line, the due timer). */
   record: (ex: Exchange) => void;
+  /** Which webhook_url literals a submit may name. */
+  webhookPolicy: WebhookPolicy;
 }
 
 export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -96,7 +99,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   function submit(ex: Exchange, kind: JobKind, body: Record<string, unknown>): void {
     const scenario = requestScenario(ex.req, body);
     ex.scenario = scenario;
-    const request = resolveSubmit(kind, body);
+    const request = resolveSubmit(kind, body, deps.webhookPolicy);
     ex.modelId = request.model.id;
     const resolved = { scenario };
     let r: SubmitResult | Promise<SubmitResult>;

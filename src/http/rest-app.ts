@@ -4,6 +4,7 @@ import type { MockRuntime } from "../runtime.js";
 import { cdnRouter } from "./cdn-routes.js";
 import { controlRouter } from "./control-routes.js";
 import { errorMiddleware } from "./errors.js";
+import { mockGuardMiddleware, mockGuardPolicy } from "./host-guard.js";
 import { Exchange } from "./exchange.js";
 import { API_PREFIX } from "./router.js";
 
@@ -36,6 +37,8 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
     }
     next();
   });
+  // Host and cross-site guards for everything but the public API and /cdn.
+  app.use(mockGuardMiddleware(mockGuardPolicy(rt.options)));
   app.use("/cdn", cdnRouter(rt.store));
   if (rt.options.admin) app.use("/__mock", controlRouter(rt));
   app.use((req, _res, next) => next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.path}. The API is under /api/v1.`)));

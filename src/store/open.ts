@@ -1,10 +1,13 @@
+import { loadKeyPolicy } from "../key-file.js";
 import type { MockOptions } from "../options.js";
 import { MemoryStore } from "./memory/store.js";
 import type { Store, StoreConfig } from "./types.js";
 
 export function storeConfig(o: Readonly<MockOptions>, replica: string): StoreConfig {
+  const policy = loadKeyPolicy(o);
   return {
-    seed: o.seed, timing: o.timing, rateLimits: o.rateLimits, defaultCredits: o.credits, keys: null, maxKeys: 100_000,
+    seed: o.seed, timing: o.timing, rateLimits: o.rateLimits, defaultCredits: o.credits,
+    keys: policy.mode === "file" ? policy.keys : null, maxKeys: o.maxKeys,
     journalSize: o.journalSize, replica, wallNow: o.wallNow,
   };
 }

@@ -2,7 +2,9 @@ import http from "node:http";
 import https from "node:https";
 import type { DeliveryRecord, DeliverySettlement } from "../domain/deliveries.js";
 import type { Job } from "../domain/jobs.js";
+import { OPEN_WEBHOOKS } from "../domain/webhook-policy.js";
 import type { Store } from "../store/types.js";
+import { isRefusal, WebhookDestinations } from "./destinations.js";
 import { webhookPayload } from "./payload.js";
 import { signWebhook } from "./signature.js";
 
@@ -15,6 +17,8 @@ export interface DispatcherDeps {
   /** Wall clock: receivers check the signed timestamp against their own clock. */
   wallNow: () => number;
   replica: string;
+  /** Where webhooks may go (--webhook-allow, or the default of the bind). */
+  destinations?: WebhookDestinations;
 }
 
 /**
@@ -26,9 +30,11 @@ export class WebhookDispatcher {
   #deps: DispatcherDeps;
   #inFlight = new Set<Promise<void>>();
   #requests = new Set<http.ClientRequest>();
+  #destinations: WebhookDestinations;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    this.#destinations = deps.destinations ?? new WebhookDestinations(OPEN_WEBHOOKS);
   }
 
   get inFlight(): number {
@@ -109,7 +115,9 @@ export class WebhookDispatcher {
       try {
         const url = new URL(record.url);
         const client = url.protocol === "https:" ? https : http;
-        req = client.request(url, { method: "POST", headers: { ...record.requestHeaders, "Content-Length": String(Buffer.byteLength(body)) } });
+        const destination = this.#destinations.requestOptions(url);
+        if ("refused" in destination) return settle("refused", null, destination.refused);
+        req = client.request(url, { method: "POST", headers: { ...record.requestHeaders, "Content-Length": String(Buffer.byteLength(body)) }, ...destination.options });
       } catch (e) {
         settle("connection_error", null, (e as Error).message);
         return;
@@ -126,7 +134,7 @@ export class WebhookDispatcher {
         settle(s >= 200 && s < 300 ? "delivered" : s >= 300 && s < 400 ? "redirect" : "http_error", s, null);
         res.resume();
       });
-      req.on("error", (e) => settle("connection_error", null, e.message));
+      req.on("error", (e) => settle(isRefusal(e) ? "refused" : "connection_error", null, e.message));
       req.on("close", () => {
         this.#requests.delete(req);
         settle("connection_error", null, "socket closed before a response");
