@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { Logger } from "pino";
+import type { Logger } from "./http/logger.js";
 import { ControlPlane } from "./control/plane.js";
 import { DueRunner } from "./control/due-runner.js";
 import type { Exchange } from "./http/exchange.js";

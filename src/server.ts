@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { Logger } from "pino";
+import type { Logger } from "./http/logger.js";
 import type { ClockView, JobSummary } from "./control/plane.js";
 import { ControlPlane } from "./control/plane.js";
 import type { DeliveryRecord } from "./domain/deliveries.js";
@@ -11,6 +11,7 @@ import { sendError } from "./http/send.js";
 import { ApiError } from "./domain/errors.js";
 import { resolveOptions, type MockOptions } from "./options.js";
 import { createRuntime, defaultReplica, type MockRuntime } from "./runtime.js";
+import { fakerEn } from "./domain/results.js";
 import { openStore } from "./store/open.js";
 import type { AccountView, RequestQuery, Store } from "./store/types.js";
 
@@ -111,7 +112,13 @@ export async function createMockServer<O extends Partial<MockOptions>>(partial: 
     socket.once("close", () => sockets.delete(socket));
   });
   if (!deps.lazyRest) await loadRest();
-  else setTimeout(() => void loadRest(), 250).unref();
+  else {
+    // Warm up what the first control call and the first vision result need, once the start is done.
+    setTimeout(() => {
+      void loadRest();
+      fakerEn();
+    }, 250).unref();
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());

@@ -41,7 +41,7 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
   const logger = createLogger(options.logLevel, Boolean(process.stdout.isTTY));
   let server;
   try {
-    server = await createMockServer({ ...options }, { logger });
+    server = await createMockServer({ ...options }, { logger, lazyRest: true });
   } catch (e) {
     out.err(`artemotion-mock: cannot listen on ${options.host}:${options.port}: ${(e as Error).message}`);
     return 2;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import querystring from "node:querystring";
-import type { Logger } from "pino";
+import type { Logger } from "./logger.js";
 import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
 import { ApiError, isApiError } from "../domain/errors.js";
 import { viewOf } from "../domain/jobs.js";
@@ -96,10 +96,10 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     answered(ex, 200, view);
   };
 
-  function submit(ex: Exchange, kind: JobKind, body: Record<string, unknown>): void {
+  function submit(ex: Exchange, kind: JobKind, body: Record<string, unknown>, base64Checked: ReadonlySet<string>): void {
     const scenario = requestScenario(ex.req, body);
     ex.scenario = scenario;
-    const request = resolveSubmit(kind, body, deps.webhookPolicy);
+    const request = resolveSubmit(kind, body, deps.webhookPolicy, base64Checked);
     ex.modelId = request.model.id;
     const resolved = { scenario };
     let r: SubmitResult | Promise<SubmitResult>;
@@ -138,8 +138,8 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
         try {
           if (err) throw err;
           if (raw) ex.bodyHash = bodyHash(raw);
-          validateWith(validate, body, "body");
-          submit(ex, SUBMITS[op.operationId]!, body as Record<string, unknown>);
+          validateWith(validate, body!.value, "body");
+          submit(ex, SUBMITS[op.operationId]!, body!.value as Record<string, unknown>, body!.base64Checked);
         } catch (e) {
           fail(ex, e);
         }
