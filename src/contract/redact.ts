@@ -12,7 +12,7 @@ const SIGNATURE_VALUE = /^([A-Za-z0-9_-]+)=([0-9a-fA-F]+)$/;
 
 export const REDACTION_RULES = [
   "Authorization and other credential headers (cookies, admin tokens)",
-  "ae_live_/ae_test_ API keys anywhere, full or masked",
+  "ArtEmotion API keys (live and test prefixes) anywhere, full or masked",
   "fields named like secret, token, password, api_key, signature, credential (webhook_secret included)",
   "webhook signatures (the scheme and length are kept, e.g. v1=<redacted:hex64>)",
   "query strings of signed URLs, and user:password@ in URLs",
