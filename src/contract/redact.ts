@@ -19,6 +19,11 @@ export const REDACTION_RULES = [
   "every value given with --redact (raw, URL-encoded and JSON-escaped)",
 ];
 
+/** Byte-wise %XX decoding that never throws (enough to expose an ASCII secret). */
+export function percentDecode(s: string): string {
+  return s.includes("%") ? s.replace(/%[0-9A-Fa-f]{2}/g, (m) => String.fromCharCode(parseInt(m.slice(1), 16))) : s;
+}
+
 /**
  * Replaces secrets with placeholders before anything is written. Placeholders
  * are stable within a run (an HMAC under a salt that is never written), so a
@@ -50,10 +55,13 @@ export class Redactor {
   }
 
   text(s: string): string {
-    let out = s;
+    // A secret hidden behind any percent-encoding (%2D for "-") is caught in the decoded text.
+    const decoded = percentDecode(s);
+    let out = decoded !== s && [...this.#values].some((v) => decoded.includes(v)) ? decoded : s;
     for (const v of this.#values) {
+      const ph = this.placeholder(FULL_KEY.test(v) ? "key" : "secret", v);
       for (const form of new Set([v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1)])) {
-        if (out.includes(form)) out = out.split(form).join(this.placeholder("secret", v));
+        if (out.includes(form)) out = out.split(form).join(ph);
       }
     }
     out = out.replace(KEY_RE, (k) => (FULL_KEY.test(k) ? this.placeholder("key", k) : "<redacted:key>"));

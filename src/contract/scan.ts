@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { SECRET_NAME } from "./redact.js";
+import { percentDecode, SECRET_NAME } from "./redact.js";
 
 export interface Leak {
   file: string;
@@ -33,7 +33,8 @@ export function scanForSecrets(dir: string, secrets: readonly string[]): Leak[] 
   const leaks: Leak[] = [];
   for (const path of files(dir)) {
     const file = relative(dir, path);
-    const text = readFileSync(path, "utf8");
+    const raw = readFileSync(path, "utf8");
+    const text = `${raw}\n${percentDecode(raw)}`;
     secrets.forEach((s, i) => {
       if (s.length < 4) return;
       const forms = new Set([s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)]);
@@ -43,7 +44,7 @@ export function scanForSecrets(dir: string, secrets: readonly string[]): Leak[] 
     if (path.endsWith(".json")) {
       let parsed: unknown;
       try {
-        parsed = JSON.parse(text);
+        parsed = JSON.parse(raw);
       } catch {
         continue;
       }

@@ -12,7 +12,7 @@ const URL_SHAPE_PATHS = new Set(["$.poll_url"]);
 export function urlShape(u: unknown, ids: readonly string[]): string {
   if (typeof u !== "string") return JSON.stringify(u);
   let s = u.replace(/^https?:\/\/[^/]+/, "{origin}");
-  for (const id of ids) if (id) s = s.split(id).join("{id}");
+  for (const id of ids) if (id.length >= 6) s = s.split(id).join("{id}");
   return s;
 }
 
