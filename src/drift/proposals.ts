@@ -14,9 +14,10 @@ function opOf(where: string): { op: string; status: number } | null {
  * One proposed change per difference: to openapi.yaml where the spec is
  * what disagrees with the recorded target, to the mock where the mock is.
  */
-export function proposalFor(d: Omit<Difference, "proposal">): string {
-  const at = opOf(d.where);
-  const spec = at ? documented(at.op, at.status).get(d.path) : undefined;
+export function proposalFor(diff: Omit<Difference, "proposal">, label = diff.where): string {
+  const at = opOf(diff.where);
+  const spec = at ? documented(at.op, at.status).get(diff.path) : undefined;
+  const d = { ...diff, where: label };
   switch (d.kind) {
     case "status":
       return `openapi.yaml + mock: the recorded target answers ${v(d.recorded)} where the mock answers ${v(d.mock)} (${d.where}); document that status for the operation and make the mock answer it for this request.`;
@@ -57,4 +58,14 @@ export function proposalFor(d: Omit<Difference, "proposal">): string {
     case "signature":
       return `openapi.yaml + mock (src/webhooks/signature.ts): the recorded target signs as ${v(d.recorded)}, the mock as ${v(d.mock)}; align the signature scheme.`;
   }
+}
+
+/** The proposals of a report, one per change: the same change at several places is listed once, naming them all. */
+export function groupedProposals(diffs: readonly Omit<Difference, "proposal">[]): string[] {
+  const byText = new Map<string, string[]>();
+  for (const d of diffs) {
+    const text = proposalFor(d, "\u0000");
+    byText.set(text, [...(byText.get(text) ?? []), d.where]);
+  }
+  return [...byText].map(([text, wheres]) => text.split("\u0000").join([...new Set(wheres)].join(", ")));
 }

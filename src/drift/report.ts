@@ -1,3 +1,4 @@
+import { groupedProposals } from "./proposals.js";
 import { fails, GRADES, type Difference, type Grade } from "./types.js";
 
 export interface DriftReport {
@@ -31,10 +32,10 @@ export function formatReport(r: DriftReport): string {
     const rows = r.differences.map((d) => [d.grade, d.where, d.path, show(d.recorded), show(d.mock), String(d.count)]);
     const head = ["grade", "where", "path", "recorded (live)", "mock", "×"];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    lines.push("", "  " + head.map((h, i) => pad(h, w[i]!)).join("  "), "  " + w.map((n) => "-".repeat(n)).join("  "));
-    for (const row of rows) lines.push("  " + row.map((x, i) => pad(x, w[i]!)).join("  "));
+    lines.push("", ("  " + head.map((h, i) => pad(h, w[i]!)).join("  ")).trimEnd(), "  " + w.map((n) => "-".repeat(n)).join("  "));
+    for (const row of rows) lines.push(("  " + row.map((x, i) => pad(x, w[i]!)).join("  ")).trimEnd());
     lines.push("", "Proposed changes:");
-    for (const p of new Set(r.differences.map((d) => d.proposal))) lines.push(`  - ${p}`);
+    for (const p of groupedProposals(r.differences)) lines.push(`  - ${p}`);
   }
   const counts = GRADES.map((g) => `${r.counts[g]} ${g}`).join(", ");
   lines.push("", `Result: ${r.differences.length} difference(s): ${counts}; failing on ${r.failOn}${r.failOn === "breaking" ? "" : " or worse"} (exit ${r.exitCode})`);
