@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Timing } from "../domain/lifecycle.js";
 import { VERSION } from "../version.js";
 import { REDACTION_RULES } from "./redact.js";
 import { RECORDING_FORMAT, type RecordedTest, type RecordingIndex } from "./recording.js";
@@ -52,5 +51,3 @@ export function writeIndex(dir: string, target: RecordingIndex["target"], config
   writeFileSync(join(dir, "index.json"), JSON.stringify(index, null, 2) + "\n");
   return index;
 }
-
-export type { Timing };
