@@ -59,6 +59,7 @@ describe("drift: bodies", () => {
     const out = compareBodies("submitVision", 202, { job_id: a, credits_used: 3, poll_url: `https://live/api/v1/jobs/${a}` }, { job_id: b, credits_used: 2, poll_url: `http://127.0.0.1:9/api/v1/jobs/${b}?model_id=moondream2` }, [a, b]);
     expect(brief(out)).toEqual(["behavioural value $.credits_used", "breaking url-shape $.poll_url"]);
     expect(urlShape(`http://127.0.0.1:9/api/v1/jobs/${b}?model_id=moondream2`, [a, b])).toBe("{origin}/api/v1/jobs/{id}?model_id=moondream2");
+    expect(urlShape(`https://api.live/api/v1/jobs/${a}?<redacted:signed-query>`, [a, b])).toBe("{origin}/api/v1/jobs/{id}?{signed-query}");
     const prices = compareBodies("listVisionModels", 200, { models: [{ id: "moondream2", credits: 3, tasks: [] }] }, { models: [{ id: "moondream2", credits: 2, tasks: [] }] });
     expect(prices.map((d) => [d.path, d.recorded, d.mock])).toEqual([["$.models[id=moondream2].credits", 3, 2]]);
   });

@@ -8,10 +8,10 @@ const media = (h: Record<string, string>) => (h["content-type"] ?? "").split(";"
 const PRICE_PATHS = new Set(["$.credits_used"]);
 const URL_SHAPE_PATHS = new Set(["$.poll_url"]);
 
-/** poll_url with origin and ids abstracted: `{origin}/api/v1/jobs/{id}?model_id=moondream2`. */
+/** poll_url with origin, ids and a (redacted) signed query abstracted: `{origin}/api/v1/jobs/{id}?model_id=moondream2`. */
 export function urlShape(u: unknown, ids: readonly string[]): string {
   if (typeof u !== "string") return JSON.stringify(u);
-  let s = u.replace(/^https?:\/\/[^/]+/, "{origin}");
+  let s = u.replace(/^https?:\/\/[^/]+/, "{origin}").replace("?<redacted:signed-query>", "?{signed-query}");
   for (const id of ids) if (id.length >= 6) s = s.split(id).join("{id}");
   return s;
 }
