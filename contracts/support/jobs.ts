@@ -1,16 +1,13 @@
 import { expect } from "vitest";
 import { mockControl, type ContractClient, type Reply } from "./client.js";
 import { record } from "./ledger.js";
-import { noteCharge } from "./tests.js";
 
 const ORDER = { queued: 0, processing: 1, completed: 2, failed: 2 } as const;
 type Status = keyof typeof ORDER;
 
-/** Submits and records the charge at once, so budgets stay exact even if the test fails later. */
+/** Submits a job; the client counts the charge and checks it against the catalog and the ledger. */
 export async function submit(api: ContractClient, path: "/tryon" | "/vision" | "/generate", body: unknown, headers?: Record<string, string>): Promise<Reply> {
-  const res = await api.post(path, body, { headers });
-  if (res.status === 202) noteCharge(res.body.credits_used);
-  return res;
+  return api.post(path, body, { headers });
 }
 
 /**

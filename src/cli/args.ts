@@ -49,6 +49,7 @@ export function helpText(): string {
     "Commands:",
     "  serve       Start the mock (what `npm start` runs)",
     "  contract    Run the contract suite (see `artemotion-mock contract --help`)",
+    "  drift       Replay a --record recording against a mock and report the differences (see `artemotion-mock drift --help`)",
     "",
     "Options for serve:",
     ...rows,

@@ -12,6 +12,10 @@ async function main(argv: string[]): Promise<number> {
     const { runContractCli } = await import("./contract.js");
     return runContractCli(rest, process.env, out);
   }
+  if (command === "drift") {
+    const { runDriftCli } = await import("./drift.js");
+    return runDriftCli(rest, out);
+  }
   if (command !== "serve") {
     out.err(`artemotion-mock: unknown command "${command}". Try --help.`);
     return 2;
