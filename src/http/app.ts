@@ -12,6 +12,8 @@ import { errorMiddleware } from "./errors.js";
 import { createLogger } from "./logger.js";
 import { DueTimer } from "./due-timer.js";
 import { publicRouter } from "./public-routes.js";
+import { docsRouter } from "./docs-routes.js";
+import { uiRouter } from "./ui-routes.js";
 import { ApiError } from "../domain/errors.js";
 
 export interface MockApp {
@@ -62,6 +64,8 @@ export function createApp(partial: Partial<MockOptions> = {}, deps: { logger?: L
   app.use(publicRouter({ service, validators, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes }));
   app.use("/cdn", cdnRouter(service));
   const mockApp: MockApp = { app, options, service, dispatcher, journal, validators, logger, timer };
+  app.use(docsRouter({ admin: options.admin }));
+  if (options.admin) app.use("/__mock/ui", uiRouter({ adminToken: options.adminToken }));
   if (options.admin) app.use("/__mock", controlRouter(mockApp));
   app.use((req, _res, next) => next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.path}. The API is under /api/v1.`)));
   app.use(errorMiddleware((err, req) => logger.error({ err, method: req.method, path: req.originalUrl }, "unexpected error")));
