@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { it } from "vitest";
 import { createMockServer } from "../src/server.js";
 import { launchChromium, openGuardedPage } from "../test/helpers/browser.js";
-import { seedDashboard } from "../test/helpers/ui-seed.js";
+import { SEED_KEYS, seedDashboard } from "../test/helpers/ui-seed.js";
 
 const OUT = resolve(process.env.SCREENSHOTS_DIR ?? "screenshots");
 const PANELS = ["scenarios", "deliveries", "clock", "jobs", "requests", "accounts", "session"];
@@ -24,8 +24,17 @@ it("writes a PNG of the dashboard, each panel and /docs", async () => {
       const { page, context } = await openGuardedPage(browser, viewport);
       await page.goto(`${server.origin}/__mock/ui/`);
       await page.getByRole("region", { name: "Jobs" }).getByRole("row").nth(2).waitFor();
+      // A mock without GET /__mock/accounts lists the keys set in this page: set two, as a user would.
+      const accounts = page.getByRole("region", { name: "Accounts" });
+      for (const [key, credits] of [[SEED_KEYS[0], 960], [SEED_KEYS[2], 3]] as const) {
+        await accounts.getByLabel("Key").fill(key);
+        await accounts.getByLabel("Credits").fill(String(credits));
+        await accounts.getByRole("button", { name: "Set credits" }).click();
+        await accounts.getByText(`now has ${credits} credits`).waitFor();
+      }
       await page.getByRole("region", { name: "Webhook deliveries" }).getByRole("button", { name: "dlv_000001" }).click();
       await page.getByRole("region", { name: "Webhook deliveries" }).getByRole("heading", { name: "Raw body" }).waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0));
       const size = `${viewport.width}x${viewport.height}`;
       await page.screenshot({ path: join(OUT, `dashboard-${size}.png`) });
       if (viewport.width === 1280) {

@@ -106,7 +106,9 @@ export function VirtualTable<T>(props: {
     >
       <div role="row" aria-rowindex={1} class="vt-head" style={{ gridTemplateColumns: template }}>
         {props.columns.map((c) => (
-          <span role="columnheader">{c.label}</span>
+          <span role="columnheader" title={c.label}>
+            {c.label}
+          </span>
         ))}
       </div>
       <div class="vt-body" role="rowgroup" style={{ height: `${Math.max(1, props.count) * rowHeight}px` }}>

@@ -71,19 +71,19 @@ export function AccountsPanel() {
   const columns: Column<Row>[] = [
     {
       label: "Key",
-      width: "minmax(9rem, 1fr)",
+      width: "minmax(9.8rem, 1fr)",
       cell: (r) => (
         <button type="button" class="link mono" title="Use this key in the form" onClick={() => setKey(r.ref)}>
           {maskKey(r.key)}
         </button>
       ),
     },
-    { label: "Credits", width: "5rem", cell: (r) => <span class="num">{r.credits}</span> },
-    { label: "Jobs", width: "3.5rem", cell: (r) => <span class="num">{r.jobs}</span> },
-    { label: "Rate-limit usage per minute", width: "minmax(14rem, 2fr)", cell: (r) => <span class="usages">{usage(r)}</span> },
+    { label: "Credits", width: "4.6rem", cell: (r) => <span class="num">{r.credits}</span> },
+    { label: "Jobs", width: "3.4rem", cell: (r) => <span class="num">{r.jobs}</span> },
+    { label: "Rate limits used (per key, last minute)", width: "minmax(22rem, 2fr)", cell: (r) => <span class="usages">{usage(r)}</span> },
     {
       label: "Actions",
-      width: "5.6rem",
+      width: "7.2rem",
       cell: (r) => (
         <button type="button" class="danger" title={`Delete ${maskKey(r.key)}`} onClick={() => void remove(r)}>
           Delete key

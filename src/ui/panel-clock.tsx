@@ -21,7 +21,7 @@ const PRESETS = [
 
 const SCHEDULE_KINDS = ["job", "clock", "delivery", "request"] as const;
 const SCHEDULE_LIMIT = 50;
-const TYPE_LABEL: Record<ScheduledEvent["type"], string> = { processing: "starts processing", terminal: "finishes", webhook: "webhook", expire: "expires" };
+const TYPE_LABEL: Record<ScheduledEvent["type"], string> = { processing: "processing", terminal: "finishes", webhook: "webhook", expire: "expires" };
 
 /** An older mock has no /__mock/schedule: the same list follows from the jobs' timelines. */
 async function scheduleFromJobs(api: Api, now: number, signal: AbortSignal): Promise<Schedule> {
@@ -119,10 +119,9 @@ export function ClockPanel(props: { clock: Resource<ClockState> }) {
               <span class="mono">{clockTime(e.at_ms)}</span>
               <span class="muted">{now === null ? "" : relative(e.at_ms, now)}</span>
               <span>{TYPE_LABEL[e.type]}</span>
-              <span class="mono" title={e.job_id}>
+              <span class="mono" title={`job ${e.job_id}, key ${maskKey(e.key)}`}>
                 {shortId(e.job_id)}
               </span>
-              <span class="muted">{maskKey(e.key)}</span>
             </li>
           ))}
         </ol>

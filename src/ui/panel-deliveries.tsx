@@ -47,23 +47,23 @@ export function DeliveriesPanel(props: { jobFilter: string | null; onClearJob: (
   const columns: Column<Delivery>[] = [
     {
       label: "Attempt",
-      width: "6.5rem",
+      width: "6rem",
       cell: (d) => (
         <button type="button" class="link mono" aria-pressed={d.id === selectedId} onClick={() => setSelectedId(d.id === selectedId ? null : d.id)}>
           {d.id}
         </button>
       ),
     },
-    { label: "Time", width: "4.6rem", cell: (d) => <span class="mono">{clockTime(d.startedAt)}</span> },
-    { label: "Event", width: "6.6rem", cell: (d) => d.event },
-    { label: "Job", width: "5.2rem", cell: (d) => <span class="mono" title={d.jobId}>{shortId(d.jobId)}</span> },
-    { label: "URL", width: "minmax(8rem, 1fr)", cell: (d) => <span class="ellipsis" title={d.url}>{d.url}</span> },
-    { label: "Result", width: "8.5rem", cell: (d) => <Badge tone={result(d).tone} title={d.error ?? undefined}>{result(d).text}</Badge> },
-    { label: "Took", width: "4rem", cell: (d) => (d.durationMs === null ? "…" : `${d.durationMs} ms`) },
-    { label: "Signature", width: "5.6rem", cell: (d) => <Badge tone={isSigned(d) ? "ok" : "plain"}>{isSigned(d) ? "signed" : "unsigned"}</Badge> },
+    { label: "Time", width: "5rem", cell: (d) => <span class="mono">{clockTime(d.startedAt)}</span> },
+    { label: "Event", width: "7.6rem", cell: (d) => d.event },
+    { label: "Job", width: "4.8rem", cell: (d) => <span class="mono" title={d.jobId}>{shortId(d.jobId)}</span> },
+    { label: "URL", width: "minmax(5rem, 1fr)", cell: (d) => <span class="ellipsis" title={d.url}>{d.url}</span> },
+    { label: "Result", width: "8rem", cell: (d) => <Badge tone={result(d).tone} title={d.error ?? undefined}>{result(d).text}</Badge> },
+    { label: "Took", width: "3.8rem", cell: (d) => (d.durationMs === null ? "…" : `${d.durationMs} ms`) },
+    { label: "Signature", width: "5.8rem", cell: (d) => <Badge tone={isSigned(d) ? "ok" : "plain"}>{isSigned(d) ? "signed" : "unsigned"}</Badge> },
     {
       label: "Attempt of",
-      width: "minmax(7rem, 0.8fr)",
+      width: "minmax(4.5rem, 0.8fr)",
       cell: (d) => (
         <span class="ellipsis" title={d.redeliveryOf ? `Redelivery of ${d.redeliveryOf}${d.tamper ? `, ${d.tamper} tampered` : ""}` : "First attempt"}>
           {d.redeliveryOf ? `resend${d.tamper ? `, ${d.tamper} tampered` : ""}` : "first"}

@@ -69,18 +69,18 @@ export function JobsPanel(props: { now: number | null; onRequests: (l: JobLink) 
   const link = (j: JobView): JobLink => ({ job_id: j.job_id, key: j.key_ref ?? j.key });
 
   const columns: Column<JobView>[] = [
-    { label: "Job", width: "5.4rem", cell: (j) => <span class="mono" title={j.job_id}>{shortId(j.job_id)}</span> },
-    { label: "Key", width: "9rem", cell: (j) => <span class="mono">{maskKey(j.key)}</span> },
-    { label: "Model", width: "minmax(6rem, 1.6fr)", cell: (j) => <span class="ellipsis" title={j.model_id}>{j.model_id}</span> },
+    { label: "Job", width: "4.8rem", cell: (j) => <span class="mono" title={j.job_id}>{shortId(j.job_id)}</span> },
+    { label: "Key", width: "9.6rem", cell: (j) => <span class="mono">{maskKey(j.key)}</span> },
+    { label: "Model", width: "minmax(5rem, 1.6fr)", cell: (j) => <span class="ellipsis" title={j.model_id}>{j.model_id}</span> },
     { label: "Status", width: "6.6rem", cell: (j) => <Badge tone={jobTone(j.status)}>{j.status}</Badge> },
-    // The timeline in virtual time: when it was queued, then each later step as an offset.
-    { label: "Queued (UTC)", width: "4.8rem", cell: (j) => <span class="mono">{clockTime(Date.parse(j.created_at))}</span> },
-    { label: "Processing", width: "minmax(4rem, 1fr)", cell: (j) => <Step job={j} iso={j.processing_at} now={props.now} label="processing" /> },
-    { label: "Finished", width: "minmax(4rem, 1fr)", cell: (j) => <Step job={j} iso={j.finished_at} now={props.now} label={j.status === "failed" ? "failed" : "completed"} /> },
-    { label: "Expires", width: "minmax(4rem, 1fr)", cell: (j) => <Step job={j} iso={j.expires_at} now={props.now} label="expires" /> },
+    // The timeline in virtual time (UTC): when it was queued, then each later step as an offset from then.
+    { label: "Queued", width: "5rem", cell: (j) => <span class="mono">{clockTime(Date.parse(j.created_at))}</span> },
+    { label: "Processing", width: "minmax(5.4rem, 1fr)", cell: (j) => <Step job={j} iso={j.processing_at} now={props.now} label="processing" /> },
+    { label: "Finished", width: "minmax(4.2rem, 1fr)", cell: (j) => <Step job={j} iso={j.finished_at} now={props.now} label={j.status === "failed" ? "failed" : "completed"} /> },
+    { label: "Expires", width: "minmax(4.2rem, 1fr)", cell: (j) => <Step job={j} iso={j.expires_at} now={props.now} label="expires" /> },
     {
       label: "Links",
-      width: "8.6rem",
+      width: "10.4rem",
       cell: (j) => (
         <span class="links">
           <a href="#requests" aria-label={`Requests of job ${j.job_id}`} onClick={() => props.onRequests(link(j))}>

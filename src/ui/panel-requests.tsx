@@ -61,13 +61,13 @@ export function RequestsPanel(props: { job: JobLink | null; onClearJob: () => vo
     });
 
   const columns: Column<RequestEntry>[] = [
-    { label: "Time", width: "4.6rem", cell: (r) => <span class="mono">{clockTime(Date.parse(r.time))}</span> },
-    { label: "Method", width: "4rem", cell: (r) => <span class="mono">{r.method}</span> },
+    { label: "Time", width: "5rem", cell: (r) => <span class="mono">{clockTime(Date.parse(r.time))}</span> },
+    { label: "Method", width: "4.4rem", cell: (r) => <span class="mono">{r.method}</span> },
     { label: "Path", width: "minmax(10rem, 1fr)", cell: (r) => <span class="mono ellipsis" title={r.path + (r.query ? `?${r.query}` : "")}>{r.path}</span> },
-    { label: "Status", width: "4.6rem", cell: (r) => <Badge tone={httpTone(r.status)} title={statusClass(r.status)}>{r.status}</Badge> },
+    { label: "Status", width: "4.4rem", cell: (r) => <Badge tone={httpTone(r.status)} title={statusClass(r.status)}>{r.status}</Badge> },
     { label: "Key", width: "9.5rem", cell: (r) => <span class="mono">{r.key ?? "—"}</span> },
-    { label: "Scenario", width: "7.5rem", cell: (r) => <span class="ellipsis">{r.scenario ?? r.fault ?? ""}</span> },
-    { label: "ms", width: "3.6rem", cell: (r) => <span class="num">{Math.round(r.duration_ms)}</span> },
+    { label: "Scenario", width: "7rem", cell: (r) => <span class="ellipsis">{r.scenario ?? r.fault ?? ""}</span> },
+    { label: "ms", width: "3.4rem", cell: (r) => <span class="num">{Math.round(r.duration_ms)}</span> },
     {
       label: "curl",
       width: "3.6rem",
