@@ -4,7 +4,7 @@
  * Every page also asserts no outside request, console error or page error
  * (test/helpers/browser.ts).
  */
-import AxeBuilder from "@axe-core/playwright";
+import { AxeBuilder } from "@axe-core/playwright";
 import autocannon from "autocannon";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMockServer, type MockServer } from "../src/server.js";

@@ -3,7 +3,7 @@
  * Chromium, with the same guards as every page test: no outside request, no
  * console or page error (test/helpers/browser.ts).
  */
-import AxeBuilder from "@axe-core/playwright";
+import { AxeBuilder } from "@axe-core/playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_METHODS, loadSpec } from "../src/spec/load.js";
 import { createMockServer, type MockServer } from "../src/server.js";

@@ -117,6 +117,12 @@ describe("/docs and /", () => {
       expect(res.status, String(accept)).toBe(404);
       expect(await res.json()).toMatchObject({ code: "NOT_FOUND" });
     }
+    // Only GET and HEAD are pages: other methods get the JSON 404 as before (no automatic OPTIONS answer).
+    for (const [method, path] of [["OPTIONS", "/"], ["POST", "/"], ["OPTIONS", "/docs"], ["DELETE", "/docs/openapi.yaml"], ["OPTIONS", "/__mock/ui/"], ["POST", "/__mock/ui/"]] as const) {
+      const res = await fetch(plain.origin + path, { method, headers: html });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(await res.json()).toMatchObject({ code: "NOT_FOUND" });
+    }
     const off = await (await get(noAdmin, "/", html)).text();
     expect(off).not.toContain('href="/__mock/ui/"');
     expect(off).toContain("--no-admin");

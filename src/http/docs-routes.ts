@@ -77,6 +77,8 @@ const wantsHtml = (req: Request) => req.accepts(["json", "html"]) === "html";
 /** `/` (a page linking to /docs and the dashboard) and `/docs` (Redoc 2.5 rendering openapi.yaml, offline). */
 export function docsRouter(opts: { admin: boolean }): Router {
   const router = Router({ strict: true });
+  // Pages are GET and HEAD only; anything else leaves the router before Express's automatic OPTIONS answer.
+  router.use((req, _res, next) => next(req.method === "GET" || req.method === "HEAD" ? undefined : "router"));
   const root = rootHtml(opts.admin);
   const rootCsp = `default-src 'none'; style-src ${cspHash(ROOT_STYLE)}; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
   router.get("/", (req, res, next) => (wantsHtml(req) ? sendPage(res, rootCsp, root) : next()));

@@ -63,6 +63,8 @@ const VENDOR_MODULES = ["preact.mjs", "hooks.mjs", "jsxRuntime.mjs"] as const;
  */
 export function uiRouter(opts: { adminToken: string | null }): Router {
   const router = Router({ strict: true });
+  // Pages are GET and HEAD only; anything else leaves the router before Express's automatic OPTIONS answer.
+  router.use((req, _res, next) => next(req.method === "GET" || req.method === "HEAD" ? undefined : "router"));
   const html = indexHtml(opts.adminToken !== null);
   const headers = { "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" };
   router.get("/", (req, res) => {
