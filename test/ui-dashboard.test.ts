@@ -6,6 +6,7 @@
  */
 import { AxeBuilder } from "@axe-core/playwright";
 import autocannon from "autocannon";
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMockServer, type MockServer } from "../src/server.js";
 import type { MockOptions } from "../src/options.js";
@@ -110,6 +111,11 @@ describe("the QA dashboard at /__mock/ui", () => {
     expect(forged.verification).toEqual({ ok: false, reason: "signature_mismatch" });
     await deliveries.getByRole("row").filter({ hasText: "signature tampered" }).waitFor({ timeout: 5000 });
     expect(receiver.deliveries).toHaveLength(2);
+
+    // The job links to its deliveries: the panel narrows to that job.
+    await region("Jobs").getByRole("link", { name: `Deliveries of job ${submit.body.job_id}` }).click();
+    await deliveries.getByText("Show all").waitFor();
+    expect(await deliveries.getByRole("row").filter({ hasText: "dlv_" }).count()).toBe(2);
   });
 
   it("sets a key's credits to 1 in Accounts, and the next submit gets 402", async () => {
@@ -134,15 +140,40 @@ describe("the QA dashboard at /__mock/ui", () => {
 
   it("freezes and resumes the clock, and /__mock/clock agrees each time", async () => {
     const server = await mock();
-    const { region } = await dashboard(server);
+    const { region, page } = await dashboard(server);
     const clock = region("Clock");
     await clock.getByText("Running", { exact: true }).waitFor();
     await clock.getByRole("button", { name: "Freeze" }).click();
     await clock.getByText("Frozen", { exact: true }).waitFor();
     expect((await control(server, "GET", "/clock")).body.frozen).toBe(true);
-    await clock.getByRole("button", { name: "Resume" }).click();
+    // By keyboard this time.
+    await clock.getByRole("button", { name: "Resume" }).focus();
+    await page.keyboard.press("Enter");
     await clock.getByText("Running", { exact: true }).waitFor();
     expect((await control(server, "GET", "/clock")).body.frozen).toBe(false);
+  });
+
+  it("exports the session as one JSON file, and resets only after confirmation", async () => {
+    const server = await mock();
+    await control(server, "POST", "/clock/freeze");
+    const submit = await new TestClient(server, KEY).post("/tryon", TRYON_BODY);
+    const { region, page } = await dashboard(server);
+    const session = region("Session");
+    const [download] = await Promise.all([page.waitForEvent("download"), session.getByRole("button", { name: "Export" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^artemotion-mock-session-.*\.json$/);
+    const exported = JSON.parse(readFileSync(await download.path(), "utf8"));
+    expect(exported.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([submit.body.job_id]);
+    expect(exported.requests.length).toBeGreaterThan(0);
+    expect(JSON.stringify(exported)).not.toContain(KEY);
+
+    await session.getByRole("button", { name: "Reset" }).click();
+    const dialog = page.getByRole("dialog", { name: "Reset the mock?" });
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    expect((await control(server, "GET", "/jobs")).body.jobs).toHaveLength(1);
+    await session.getByRole("button", { name: "Reset" }).click();
+    await dialog.getByRole("button", { name: "Confirm reset" }).click();
+    await region("Jobs").getByText("No jobs yet").waitFor({ timeout: 5000 });
+    expect((await control(server, "GET", "/jobs")).body.jobs).toHaveLength(0);
   });
 
   it("with --admin-token, shows only the token prompt and asks for no data until the token is given", async () => {
@@ -169,15 +200,11 @@ describe("the QA dashboard at /__mock/ui", () => {
   it("has no serious or critical accessibility violations, with data in every panel", async () => {
     const server = await mock();
     receivers.push(await seedDashboard(server));
-    const t0 = performance.now();
     const { page, region } = await dashboard(server);
     await region("Jobs").getByRole("row").nth(2).waitFor();
-    console.log("loaded", performance.now() - t0);
     await region("Webhook deliveries").getByRole("button", { name: "dlv_000001" }).click();
     await region("Webhook deliveries").getByRole("heading", { name: "Raw body" }).waitFor();
-    const t1 = performance.now();
     const result = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).analyze();
-    console.log("axe", performance.now() - t1);
     const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`)).toEqual([]);
     expect(result.passes.length).toBeGreaterThan(10);
