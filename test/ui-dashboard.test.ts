@@ -155,8 +155,13 @@ describe("the QA dashboard at /__mock/ui", () => {
 
   it("exports the session as one JSON file, and resets only after confirmation", async () => {
     const server = await mock();
+    const receiver = await createWebhookReceiver({ secret: "whsec_ui_export" });
+    receivers.push(receiver);
     await control(server, "POST", "/clock/freeze");
-    const submit = await new TestClient(server, KEY).post("/tryon", TRYON_BODY);
+    const submit = await new TestClient(server, KEY).post("/tryon", { ...TRYON_BODY, webhook_url: receiver.url, webhook_secret: "whsec_ui_export" });
+    await control(server, "POST", "/clock/advance", { ms: 60_000 });
+    await receiver.waitFor(() => true, 5000);
+    await control(server, "POST", "/scenarios", { scenario: "stuck", key: KEY });
     const { region, page } = await dashboard(server);
     const session = region("Session");
     const [download] = await Promise.all([page.waitForEvent("download"), session.getByRole("button", { name: "Export" }).click()]);
@@ -164,7 +169,11 @@ describe("the QA dashboard at /__mock/ui", () => {
     const exported = JSON.parse(readFileSync(await download.path(), "utf8"));
     expect(exported.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([submit.body.job_id]);
     expect(exported.requests.length).toBeGreaterThan(0);
+    expect(exported.deliveries).toHaveLength(1);
+    expect(exported.armed).toHaveLength(1);
+    // Keys stay masked in a file meant for bug reports; the webhook secret never appears.
     expect(JSON.stringify(exported)).not.toContain(KEY);
+    expect(JSON.stringify(exported)).not.toContain("whsec_ui_export");
 
     await session.getByRole("button", { name: "Reset" }).click();
     const dialog = page.getByRole("dialog", { name: "Reset the mock?" });

@@ -1,6 +1,7 @@
 import { useRef, useState } from "preact/hooks";
 import type { Api } from "./api.js";
 import { StatusLine } from "./components.js";
+import { maskKey } from "./format.js";
 import { useAction, useEnv } from "./hooks.js";
 import type { ClockView, Delivery, JobsPage, RequestEntry, ScenariosView } from "./types.js";
 
@@ -13,7 +14,10 @@ async function exportFromListings(api: Api): Promise<unknown> {
     api.get<{ deliveries: Delivery[] }>("/webhooks"),
     api.get<{ requests: RequestEntry[] }>("/requests", { limit: 1_000_000 }),
   ]);
-  return { exported_at: new Date().toISOString(), clock, accounts: null, armed: scenarios.armed, jobs: jobs.jobs, deliveries: webhooks.deliveries, requests: requests.requests };
+  // That mock lists armed scenarios and deliveries with raw keys: a bug report must not carry them.
+  const armed = scenarios.armed.map((a) => ({ ...a, key: a.key === null ? null : maskKey(a.key) }));
+  const deliveries = webhooks.deliveries.map((d) => ({ ...d, key: maskKey(d.key) }));
+  return { exported_at: new Date().toISOString(), clock, accounts: null, armed, jobs: jobs.jobs, deliveries, requests: requests.requests };
 }
 
 function download(name: string, json: unknown): void {
