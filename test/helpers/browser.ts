@@ -116,8 +116,10 @@ export function useBrowser(file: string): { browser: () => Browser; open: (viewp
     const pages = current;
     current = [];
     const failed = ctx.task.result?.state === "fail";
+    // The guards' findings fail a test that passed so far, and earn it a screenshot too.
+    const findings = pages.some((g) => g.blocked.length + g.pageErrors.length + g.consoleErrors.length > 0);
     try {
-      if (failed) {
+      if (failed || findings) {
         mkdirSync(ARTIFACTS_DIR, { recursive: true });
         for (const [i, g] of pages.entries()) {
           const name = `${file}-${ctx.task.name}`.replace(/[^A-Za-z0-9_.-]+/g, "-").slice(0, 150);
