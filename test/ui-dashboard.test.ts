@@ -16,13 +16,15 @@ import { control, TestClient, TRYON_BODY } from "./helpers/client.js";
 import { seedDashboard } from "./helpers/ui-seed.js";
 
 const KEY = "ae_test_dashboard_01";
-const { open } = useBrowser("ui-dashboard");
 const mocks: MockServer[] = [];
 const receivers: WebhookReceiver[] = [];
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
   await Promise.all(mocks.splice(0).map((m) => m.close()));
 });
+// Registered after the hook above, so its afterEach runs first (vitest runs after-hooks as a stack):
+// pages are checked and closed while their mock still serves them, and no live stream is cut under them.
+const { open } = useBrowser("ui-dashboard");
 
 async function mock(options: Partial<MockOptions> = {}): Promise<MockServer> {
   const m = await createMockServer({ seed: 15, ...options });
@@ -43,9 +45,12 @@ describe("the QA dashboard at /__mock/ui", () => {
   it("shows a job submitted through the API within a second without a reload, and completed after Advance in the UI", async () => {
     const server = await mock();
     await control(server, "POST", "/clock/freeze");
-    const { region } = await dashboard(server);
+    const { region, page } = await dashboard(server);
     const jobs = region("Jobs");
     await jobs.getByText("No jobs yet").waitFor();
+    // A mock with the event stream (its /health names its store) is followed live; an older one is polled.
+    const streams = (await control(server, "GET", "/health")).body.store !== undefined;
+    await page.getByRole("banner").getByText(streams ? "Live" : "Polling every 0.5 s", { exact: true }).waitFor();
 
     const submit = await new TestClient(server, KEY).post("/tryon", TRYON_BODY);
     expect(submit.status).toBe(202);

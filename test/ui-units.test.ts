@@ -1,6 +1,6 @@
 /** The dashboard's pure parts, under Node: the SSE parser, formatting, curl and windowing. */
 import { describe, expect, it } from "vitest";
-import { maskKey as serverMask } from "../src/domain/journal.js";
+import { createMockServer } from "../src/server.js";
 import { curlFor, duration, maskKey, relative, statusClass, visibleRange } from "../src/ui/format.js";
 import { SseParser } from "../src/ui/sse.js";
 
@@ -39,8 +39,17 @@ describe("the dashboard's SSE parser", () => {
 });
 
 describe("the dashboard's formatting", () => {
-  it("masks keys exactly as the server does", () => {
-    for (const k of ["ae_test_abcdefgh1234", "ae_live_short12", "ae_test_qa_alice_0001", "not-a-key"]) expect(maskKey(k)).toBe(serverMask(k));
+  it("masks keys exactly as the server does", async () => {
+    const keys = ["ae_test_abcdefgh1234", "ae_live_short123", "ae_test_qa_alice_0001"];
+    const server = await createMockServer();
+    try {
+      for (const k of keys) await fetch(`${server.baseUrl}/models`, { headers: { Authorization: `Bearer ${k}` } }).then((r) => r.arrayBuffer());
+      const journal = (await (await fetch(`${server.origin}/__mock/requests?limit=3`)).json()) as { requests: { key: string }[] };
+      expect(journal.requests.map((r) => r.key).reverse()).toEqual(keys.map(maskKey));
+    } finally {
+      await server.close();
+    }
+    expect(maskKey("not-a-key")).toBe("***");
     expect(maskKey("ae_test_abcd…1234")).toBe("ae_test_abcd…1234");
     expect(maskKey("k_0123456789ab")).toBe("k_0123456789ab");
   });
