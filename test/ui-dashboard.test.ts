@@ -158,6 +158,23 @@ describe("the QA dashboard at /__mock/ui", () => {
     expect((await control(server, "GET", "/clock")).body.frozen).toBe(false);
   });
 
+  it("advances the clock to the next scheduled event, which the Clock panel lists", async () => {
+    const server = await mock();
+    await control(server, "POST", "/clock/freeze");
+    const submit = await new TestClient(server, KEY).post("/tryon", TRYON_BODY);
+    const job = (await control(server, "GET", "/jobs")).body.jobs[0];
+    const { region } = await dashboard(server);
+    const clock = region("Clock");
+    const next = clock.getByRole("list", { name: "Scheduled events, soonest first" }).getByRole("listitem").first();
+    await next.getByText("processing", { exact: true }).waitFor();
+    expect(await next.textContent()).toContain(submit.body.job_id.slice(0, 8));
+    await clock.getByRole("radio", { name: "to the next scheduled event" }).check();
+    await clock.getByRole("button", { name: "Advance", exact: true }).click();
+    await clock.getByText("Advanced", { exact: false }).waitFor();
+    expect((await control(server, "GET", "/clock")).body.now_ms).toBe(Date.parse(job.processing_at));
+    await next.getByText("finishes", { exact: true }).waitFor();
+  });
+
   it("exports the session as one JSON file, and resets only after confirmation", async () => {
     const server = await mock();
     const receiver = await createWebhookReceiver({ secret: "whsec_ui_export" });
