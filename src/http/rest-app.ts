@@ -3,13 +3,15 @@ import { ApiError } from "../domain/errors.js";
 import type { MockRuntime } from "../runtime.js";
 import { cdnRouter } from "./cdn-routes.js";
 import { controlRouter } from "./control-routes.js";
+import { docsRouter } from "./docs-routes.js";
 import { errorMiddleware } from "./errors.js";
+import { uiRouter } from "./ui-routes.js";
 import { mockGuardMiddleware, mockGuardPolicy } from "./host-guard.js";
 import { Exchange } from "./exchange.js";
 import { API_PREFIX } from "./router.js";
 
 /** Paths whose requests are not the API under test, so the journal leaves them out. */
-const UNJOURNALED = /^\/(?:__mock|docs)(?:\/|$)/;
+const UNJOURNALED = /^\/(?:(?:__mock|docs)(?:\/|$)|$)/;
 
 /**
  * Everything that is not the public API, composed by Express: the control
@@ -40,6 +42,9 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
   // Host and cross-site guards for everything but the public API and /cdn.
   app.use(mockGuardMiddleware(mockGuardPolicy(rt.options)));
   app.use("/cdn", cdnRouter(rt.store));
+  app.use(docsRouter({ admin: rt.options.admin }));
+  // The page loads without the token (it asks for it and carries no data); every data call goes through the guard.
+  if (rt.options.admin) app.use("/__mock/ui", uiRouter({ adminToken: rt.options.adminToken }));
   if (rt.options.admin) app.use("/__mock", controlRouter(rt));
   app.use((req, _res, next) => next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.path}. The API is under /api/v1.`)));
   app.use(
