@@ -3,7 +3,7 @@ import querystring from "node:querystring";
 import type { Logger } from "./logger.js";
 import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
 import { ApiError, isApiError } from "../domain/errors.js";
-import { viewOf } from "../domain/jobs.js";
+import { viewOf, type Job } from "../domain/jobs.js";
 import { scenarioFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
 import { submitResponse } from "../domain/submit-flow.js";
 import { resolveSubmit } from "../domain/submit-rules.js";
@@ -15,7 +15,7 @@ import { assertJsonContentType, readJsonBody } from "./body.js";
 import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
 import { Exchange, bodyHash } from "./exchange.js";
 import { API_PREFIX, SpecRouter } from "./router.js";
-import { sendError, sendJson, sendJsonBuffer } from "./send.js";
+import { sendError, sendJson, sendJsonBuffer, sendJsonText } from "./send.js";
 import { validateWith, type Validator } from "./validate.js";
 
 export interface PublicDeps {
@@ -34,6 +34,7 @@ export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
 const SUBMITS: Record<string, JobKind> = { submitTryon: "tryon", submitVision: "vision", submitGenerate: "generate" };
 const IMAGE_FIELDS = ["person_image_url", "garment_image_url", "image_url"];
 const VALIDATORS = validators as unknown as Record<string, Validator>;
+const FINISHED_CACHE = 1024;
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
 
 /** Header first, then a magic image host; arming is the store's fallback. */
@@ -61,6 +62,9 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     listModels: Buffer.from(JSON.stringify(tryonCatalogBody())),
     listVisionModels: Buffer.from(JSON.stringify(visionCatalogBody())),
   };
+
+  /** Serialised answers of finished jobs, oldest dropped first (bounded: 100,000 jobs must not double the heap). */
+  const finished = new Map<string, { origin: string; job: Job; text: string }>();
 
   const finish = (ex: Exchange) => {
     if (ex.recorded) return;
@@ -91,7 +95,23 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   };
 
   const polled = (ex: Exchange, r: PollResult) => {
-    const view = viewOf(r.job, r.now, originOf(ex.req, deps.publicUrl));
+    const origin = originOf(ex.req, deps.publicUrl);
+    const job = r.job;
+    // A finished job's answer never changes (until it expires, which the store checks): serialise it once.
+    if (r.now >= job.finishedAt) {
+      const cached = finished.get(job.id);
+      let text: string;
+      if (cached !== undefined && cached.origin === origin && cached.job === job) text = cached.text;
+      else {
+        text = JSON.stringify(viewOf(job, r.now, origin));
+        if (finished.size >= FINISHED_CACHE) finished.delete(finished.keys().next().value!);
+        finished.set(job.id, { origin, job, text });
+      }
+      ex.jobStatus = job.outcome;
+      sendJsonText(ex.res, 200, text);
+      return finish(ex);
+    }
+    const view = viewOf(job, r.now, origin);
     ex.jobStatus = view.status;
     answered(ex, 200, view);
   };
@@ -148,7 +168,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     }
     let query: Record<string, unknown> = {};
     if (op.query !== null) {
-      query = { ...querystring.parse(ex.query) };
+      query = querystring.parse(ex.query);
       validateWith(VALIDATORS[op.query]!, query, "query");
     }
     const catalog = catalogs[op.operationId];

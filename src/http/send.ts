@@ -1,7 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { ApiError } from "../domain/errors.js";
 
-const TYPE = "Content-Type";
 const JSON_TYPE = "application/json; charset=utf-8";
 
 /**
@@ -10,7 +9,7 @@ const JSON_TYPE = "application/json; charset=utf-8";
  */
 export function sendJsonText(res: ServerResponse, status: number, text: string, headers?: Readonly<Record<string, string>>): void {
   const length = Buffer.byteLength(text);
-  res.writeHead(status, headers === undefined ? { [TYPE]: JSON_TYPE, "Content-Length": length } : { ...headers, [TYPE]: JSON_TYPE, "Content-Length": length });
+  res.writeHead(status, headers === undefined ? { "Content-Type": JSON_TYPE, "Content-Length": length } : { ...headers, "Content-Type": JSON_TYPE, "Content-Length": length });
   res.end(res.req.method === "HEAD" ? undefined : text);
 }
 
@@ -20,7 +19,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** A body fixed at start-up (the catalogs), already encoded. */
 export function sendJsonBuffer(res: ServerResponse, status: number, body: Buffer): void {
-  res.writeHead(status, { [TYPE]: JSON_TYPE, "Content-Length": body.length });
+  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": body.length });
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
