@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 
 /** A small seeded PRNG (sfc32); plenty for mock data, and fast. */
 export type Rng = () => number;
 
 export function rngFrom(seedText: string): Rng {
-  const h = createHash("sha256").update(seedText).digest();
+  // crypto.hash: one call, no Hash object per job (a submit plans one job).
+  const h = hash("sha256", seedText, "buffer");
   let a = h.readUInt32LE(0), b = h.readUInt32LE(4), c = h.readUInt32LE(8), d = h.readUInt32LE(12);
   return () => {
     a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
@@ -31,7 +32,7 @@ export function createIdSource(seed: number | null): () => string {
   if (seed === null) return () => randomUUID();
   let n = 0;
   return () => {
-    const b = createHash("sha256").update(`id:${seed}:${n++}`).digest();
+    const b = hash("sha256", `id:${seed}:${n++}`, "buffer");
     b[6] = (b[6]! & 0x0f) | 0x40;
     b[8] = (b[8]! & 0x3f) | 0x80;
     const hex = b.subarray(0, 16).toString("hex");
