@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import querystring from "node:querystring";
 import type { Logger } from "./logger.js";
 import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
 import { ApiError, isApiError } from "../domain/errors.js";
@@ -13,6 +12,7 @@ import type { GeneratedOperation } from "../spec/generate.js";
 import type { PollResult, Store, SubmitResult } from "../store/types.js";
 import { assertJsonContentType, readJsonBody } from "./body.js";
 import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
+import { parseQuery } from "./query.js";
 import { Exchange, bodyHash } from "./exchange.js";
 import { API_PREFIX, SpecRouter } from "./router.js";
 import { sendError, sendJson, sendJsonBuffer, sendJsonText } from "./send.js";
@@ -168,7 +168,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     }
     let query: Record<string, unknown> = {};
     if (op.query !== null) {
-      query = querystring.parse(ex.query);
+      query = parseQuery(ex.query);
       validateWith(VALIDATORS[op.query]!, query, "query");
     }
     const catalog = catalogs[op.operationId];
