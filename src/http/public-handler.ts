@@ -3,6 +3,7 @@ import type { Logger } from "./logger.js";
 import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
 import { ApiError, isApiError } from "../domain/errors.js";
 import { viewOf, type Job } from "../domain/jobs.js";
+import { maskKeysIn } from "../domain/keys.js";
 import { scenarioFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
 import { submitResponse } from "../domain/submit-flow.js";
 import { resolveSubmit } from "../domain/submit-rules.js";
@@ -74,7 +75,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
 
   const fail = (ex: Exchange, err: unknown) => {
     const api = isApiError(err) ? err : null;
-    if (!api) logger.error({ err, method: ex.req.method, path: ex.path }, "unexpected error");
+    if (!api) logger.error({ err, method: ex.req.method, path: maskKeysIn(ex.path) }, "unexpected error");
     const e = api ?? new ApiError("INTERNAL_ERROR");
     ex.errorCode = e.code;
     if (e.code === "RATE_LIMIT_EXCEEDED") ex.retryAfter = Number(e.headers["Retry-After"]);

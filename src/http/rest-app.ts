@@ -1,5 +1,6 @@
 import express, { type Express } from "express";
 import { ApiError } from "../domain/errors.js";
+import { maskKeysIn } from "../domain/keys.js";
 import type { MockRuntime } from "../runtime.js";
 import { cdnRouter } from "./cdn-routes.js";
 import { controlRouter } from "./control-routes.js";
@@ -48,7 +49,7 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
   if (rt.options.admin) app.use("/__mock", controlRouter(rt));
   app.use((req, _res, next) => next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.path}. The API is under /api/v1.`)));
   app.use(
-    errorMiddleware((err, req) => rt.logger.error({ err, method: req.method, path: req.originalUrl }, "unexpected error"), (code, res) => {
+    errorMiddleware((err, req) => rt.logger.error({ err, method: req.method, path: maskKeysIn(req.originalUrl) }, "unexpected error"), (code, res) => {
       const ex = res.locals.exchange as Exchange | undefined;
       if (ex) ex.errorCode = code;
     }),

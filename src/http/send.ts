@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { ApiError } from "../domain/errors.js";
+import { maskKeysIn } from "../domain/keys.js";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -23,7 +24,9 @@ export function sendJsonBuffer(res: ServerResponse, status: number, body: Buffer
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
+/** The one error writer. A message that echoes a request's path or a value shows any API key in it masked. */
 export function sendError(res: ServerResponse, err: ApiError): void {
   if (res.headersSent) return;
-  sendJson(res, err.status, err.toBody(), err.headers);
+  const body = err.toBody();
+  sendJson(res, err.status, { ...body, error: maskKeysIn(body.error) }, err.headers);
 }

@@ -93,12 +93,12 @@ export class MemoryStore implements Store {
     if (early) throw early;
     this.limiter.check(key, request.kind, now);
     const { account, created } = this.accountsById.forCharge(key, now);
-    if (created) this.#emit({ kind: "account", action: "created", data: { key, credits: account.credits } });
     if (account.credits < cost) throw insufficientCredits(cost, account.credits);
-    if (scenario === REFUNDED_SCENARIO) {
-      // Charged and refunded in one step: the balance never shows the charge.
-      if (created) this.#change({ t: "account", account: { ...account } });
-      throw submissionError();
+    // Charged and refunded in one step: the balance never shows the charge, and a new key keeps no account.
+    if (scenario === REFUNDED_SCENARIO) throw submissionError();
+    if (created) {
+      this.accountsById.add(account);
+      this.#emit({ kind: "account", action: "created", data: { key, credits: account.credits } });
     }
     account.credits -= cost;
     const job = newJob({ id: this.#nextId(), key, request, origin: this.#sharedOrigin(cmd.origin), scenario, now, timing: this.config.timing, seed: this.config.seed });
