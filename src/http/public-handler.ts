@@ -12,7 +12,7 @@ import * as validators from "../spec/generated/request-validators.js";
 import type { GeneratedOperation } from "../spec/generate.js";
 import type { PollResult, Store, SubmitResult } from "../store/types.js";
 import { assertJsonContentType, readJsonBody } from "./body.js";
-import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
+import { Origins, bearerKey, headerScenario, parseScenario } from "./context.js";
 import { parseQuery } from "./query.js";
 import { Exchange, bodyHash } from "./exchange.js";
 import { API_PREFIX, SpecRouter } from "./router.js";
@@ -59,6 +59,7 @@ function requestScenario(req: IncomingMessage, body: Record<string, unknown>): S
 export function createPublicHandler(deps: PublicDeps): PublicHandler {
   const { store, logger } = deps;
   const router = new SpecRouter();
+  const origins = new Origins(deps.publicUrl);
   const catalogs: Record<string, Buffer> = {
     listModels: Buffer.from(JSON.stringify(tryonCatalogBody())),
     listVisionModels: Buffer.from(JSON.stringify(visionCatalogBody())),
@@ -92,11 +93,11 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   const submitted = (ex: Exchange, r: SubmitResult) => {
     ex.jobId = r.job.id;
     ex.creditsUsed = r.job.model.credits;
-    answered(ex, 202, submitResponse(r.job, r.creditsLeft, originOf(ex.req, deps.publicUrl)));
+    answered(ex, 202, submitResponse(r.job, r.creditsLeft, origins.of(ex.req)));
   };
 
   const polled = (ex: Exchange, r: PollResult) => {
-    const origin = originOf(ex.req, deps.publicUrl);
+    const origin = origins.of(ex.req);
     const job = r.job;
     // A finished job's answer never changes (until it expires, which the store checks): serialise it once.
     if (r.now >= job.finishedAt) {
@@ -125,7 +126,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     const resolved = { scenario };
     let r: SubmitResult | Promise<SubmitResult>;
     try {
-      r = store.submit({ key: ex.key!, request, scenario, origin: originOf(ex.req, deps.publicUrl) }, resolved);
+      r = store.submit({ key: ex.key!, request, scenario, origin: origins.of(ex.req) }, resolved);
     } finally {
       ex.scenario = resolved.scenario;
     }
