@@ -50,6 +50,8 @@ export function helpText(): string {
     "  serve       Start the mock (what `npm start` runs)",
     "  contract    Run the contract suite (see `artemotion-mock contract --help`)",
     "",
+    "  artemotion-mock --version (-v) prints the version.",
+    "",
     "Options for serve:",
     ...rows,
     `  ${"--help".padEnd(26)} Show this help`,
