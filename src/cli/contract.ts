@@ -47,6 +47,13 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     if (!m) return fail(`--report takes junit:PATH or json:PATH, got "${r}"`);
     reports.push({ kind: m[1] as "junit" | "json", path: m[2]! });
   }
+  // vitest runs the suite and only this command loads it, so `serve` starts without it.
+  let startVitest: typeof import("vitest/node").startVitest;
+  try {
+    ({ startVitest } = await import("vitest/node"));
+  } catch (e) {
+    return fail(`cannot load vitest, which runs the suite (${(e as Error).message.split("\n")[0]}). It is a dependency of artemotion-mock: reinstall it (npm install).`);
+  }
   let server: MockServer | undefined;
   let target: string;
   let key: string;
@@ -77,7 +84,6 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     AE_CONTRACT_IS_MOCK: isMock ? "1" : "0", AE_CONTRACT_POLL_DEADLINE_MS: isMock ? "600000" : "60000",
   });
   try {
-    const { startVitest } = await import("vitest/node");
     const junit = reports.find((r) => r.kind === "junit");
     const vitest = await startVitest("test", [], {
       config: CONFIG, run: true, watch: false, passWithNoTests: true,
