@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { coverageGate, type LedgerLine } from "../contract/gate.js";
@@ -45,7 +45,8 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
   for (const r of values.report ?? []) {
     const m = /^(junit|json):(.+)$/.exec(r);
     if (!m) return fail(`--report takes junit:PATH or json:PATH, got "${r}"`);
-    reports.push({ kind: m[1] as "junit" | "json", path: m[2]! });
+    // Against the working directory: vitest would put a relative junit path under contracts/, inside the package.
+    reports.push({ kind: m[1] as "junit" | "json", path: resolve(m[2]!) });
   }
   // vitest runs the suite and only this command loads it, so `serve` starts without it.
   let startVitest: typeof import("vitest/node").startVitest;
@@ -97,7 +98,10 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     const ledger: LedgerLine[] = existsSync(ledgerPath) ? readFileSync(ledgerPath, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
     const summary = summarise(target, isMock, isMock ? null : Number(budgetRaw), tests, ledger, coverageGate(loadSpec(), ledger));
     out.log(formatSummary(summary));
-    for (const r of reports.filter((x) => x.kind === "json")) writeFileSync(r.path, JSON.stringify(summary, null, 2));
+    for (const r of reports.filter((x) => x.kind === "json")) {
+      mkdirSync(dirname(r.path), { recursive: true });
+      writeFileSync(r.path, JSON.stringify(summary, null, 2));
+    }
     return summary.exitCode;
   } finally {
     rmSync(runDir, { recursive: true, force: true });
