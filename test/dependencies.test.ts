@@ -41,7 +41,7 @@ function packageOf(spec: string): string | null {
 function importsOf(file: string): Set<string> {
   const text = readFileSync(join(ROOT, file), "utf8");
   const found = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
-  for (const m of text.matchAll(/\btarget:\s*"([^"]+)"/g)) found.push(m[1]!);
+  for (const m of text.matchAll(/\btransport:\s*\{\s*target:\s*"([^"]+)"/g)) found.push(m[1]!);
   return new Set(found.map(packageOf).filter((p): p is string => p !== null && p !== pkg.name));
 }
 
@@ -58,7 +58,8 @@ const shippedTypes = filesUnder("dist", /\.d\.ts$/);
 /** Everything else that uses packages: tests, examples, benchmarks, scripts, configs. */
 const tooling = [
   ...filesUnder("test", /\.(ts|mts|mjs|js)$/),
-  ...filesUnder("examples", /\.(ts|mts|mjs|js|cjs)$/),
+  // Not examples/docs-clients/docs: the API docs' own code, verbatim (its node-fetch import is mapped to fetch there).
+  ...filesUnder("examples", /\.(ts|mts|mjs|js|cjs)$/).filter((f) => !f.startsWith("examples/docs-clients/docs/")),
   ...filesUnder("bench", /\.(ts|mjs|js)$/),
   ...filesUnder("scripts", /\.(mjs|mts|js)$/),
   "vitest.config.ts",
