@@ -36,12 +36,15 @@ function packageOf(spec: string): string | null {
  * Packages a file imports: static imports and re-exports, import(), require() and
  * `import x = require()`, as TypeScript's own pre-processor finds them (so code inside
  * string literals, which some tests compile, does not count). Also packages loaded
- * by name at run time: pino starts a transport `target` in a worker thread.
+ * by name at run time (pino starts a transport `target` in a worker thread) and
+ * packages whose files are located with import.meta.resolve() or require.resolve().
  */
 function importsOf(file: string): Set<string> {
   const text = readFileSync(join(ROOT, file), "utf8");
   const found = ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
   for (const m of text.matchAll(/\btransport:\s*\{\s*target:\s*"([^"]+)"/g)) found.push(m[1]!);
+  // Files served from a package (static assets) are located, not imported.
+  for (const m of text.matchAll(/\b(?:import\.meta|require)\.resolve\(\s*["']([^"']+)["']/g)) found.push(m[1]!);
   return new Set(found.map(packageOf).filter((p): p is string => p !== null && p !== pkg.name));
 }
 
