@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve, sep } from "node:path";
 import { OPTION_DOCS } from "../../src/options.js";
@@ -18,7 +18,11 @@ export function isolatedBase(): string {
       if (dirname(d) === d) return null;
     }
   };
-  for (const dir of candidates) if (existsSync(dir) && polluted(dir) === null) return dir;
+  for (const dir of candidates) {
+    if (polluted(dir) !== null) continue;
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
   throw new Error(`No temp directory without a node_modules above it (${candidates.map((d) => `${d}: ${polluted(d)}`).join("; ")}). Set ARTEMOTION_PACK_TMP to one.`);
 }
 
