@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,6 +99,7 @@ describe("artemotion-mock contract report paths", () => {
     expect(readFileSync(join(cwd, "reports/nightly/out.xml"), "utf8")).toMatch(/<testsuites /);
     expect(JSON.parse(readFileSync(join(cwd, "reports/nightly/summary.json"), "utf8"))).toMatchObject({ exitCode: run.code });
     expect(existsSync(new URL("../contracts/reports", import.meta.url))).toBe(false);
+    rmSync(cwd, { recursive: true, force: true });
   }, 60_000);
 });
 
