@@ -35,7 +35,8 @@ export async function pollToTerminal(api: ContractClient, pollUrl: string): Prom
       return { final: res, seen };
     }
     if (Date.now() - started > api.cfg.pollDeadlineMs) throw new Error(`job did not finish within ${api.cfg.pollDeadlineMs} ms (states ${seen.join(" → ")})`);
-    if (api.cfg.isMock) await mockControl(api.cfg, "POST", "/clock/advance", { ms: delay });
+    // The control API takes whole milliseconds; 3000 × 1.2⁴ is not one.
+    if (api.cfg.isMock) await mockControl(api.cfg, "POST", "/clock/advance", { ms: Math.round(delay) });
     else await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 1.2, 10_000);
   }

@@ -51,6 +51,8 @@ export function helpText(): string {
     "  contract    Run the contract suite (see `artemotion-mock contract --help`)",
     "  drift       Replay a --record recording against a mock and report the differences (see `artemotion-mock drift --help`)",
     "",
+    "  artemotion-mock --version (-v) prints the version.",
+    "",
     "Options for serve:",
     ...rows,
     `  ${"--help".padEnd(26)} Show this help`,

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { coverageGate, type LedgerLine } from "../contract/gate.js";
@@ -54,7 +54,15 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
   for (const r of values.report ?? []) {
     const m = /^(junit|json):(.+)$/.exec(r);
     if (!m) return fail(`--report takes junit:PATH or json:PATH, got "${r}"`);
-    reports.push({ kind: m[1] as "junit" | "json", path: m[2]! });
+    // Against the working directory: vitest would put a relative junit path under contracts/, inside the package.
+    reports.push({ kind: m[1] as "junit" | "json", path: resolve(m[2]!) });
+  }
+  // vitest runs the suite and only this command loads it, so `serve` starts without it.
+  let startVitest: typeof import("vitest/node").startVitest;
+  try {
+    ({ startVitest } = await import("vitest/node"));
+  } catch (e) {
+    return fail(`cannot load vitest, which runs the suite (${(e as Error).message.split("\n")[0]}). It is a dependency of artemotion-mock: reinstall it (npm install).`);
   }
   const recordDir = values.record === undefined ? null : resolve(values.record);
   const redact = (values.redact ?? []).filter((v) => v !== "");
@@ -96,7 +104,6 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     AE_CONTRACT_REDACT: JSON.stringify(redact), AE_CONTRACT_RECORD_SALT: randomBytes(16).toString("hex"),
   });
   try {
-    const { startVitest } = await import("vitest/node");
     const junit = reports.find((r) => r.kind === "junit");
     const vitest = await startVitest("test", [], {
       config: CONFIG, run: true, watch: false, passWithNoTests: true,
@@ -110,7 +117,10 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     const ledger: LedgerLine[] = existsSync(ledgerPath) ? readFileSync(ledgerPath, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
     const summary = summarise(target, isMock, isMock ? null : Number(budgetRaw), tests, ledger, coverageGate(loadSpec(), ledger));
     out.log(formatSummary(summary));
-    for (const r of reports.filter((x) => x.kind === "json")) writeFileSync(r.path, JSON.stringify(summary, null, 2));
+    for (const r of reports.filter((x) => x.kind === "json")) {
+      mkdirSync(dirname(r.path), { recursive: true });
+      writeFileSync(r.path, JSON.stringify(summary, null, 2));
+    }
     if (!recordDir) return summary.exitCode;
     const secrets = [key, webhookSecret, ...redact];
     const index = writeIndex(recordDir, { baseUrl: target, isMock, timing: server ? IN_PROCESS_TIMING : null }, secrets.length);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { helpText, optionsFromArgv } from "./args.js";
+import { VERSION } from "../version.js";
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -7,6 +8,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     console.log(helpText());
     return command === undefined ? 2 : 0;
+  }
+  if (command === "--version" || command === "-v") {
+    console.log(VERSION);
+    return 0;
   }
   if (command === "contract") {
     const { runContractCli } = await import("./contract.js");

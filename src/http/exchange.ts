@@ -11,7 +11,10 @@ import { keyIfAny } from "./context.js";
 export class Exchange {
   readonly started = performance.now();
   readonly wallMs = Date.now();
+  /** Relative to the mock: /api/v1/…, also when a user's Express app mounts it under a path. */
   path = "";
+  /** That user's mount path ("/mock"), or "" at the root; poll_url and result URLs keep it. */
+  mount = "";
   query = "";
   key: string | null = null;
   operation: string | null = null;

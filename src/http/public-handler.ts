@@ -93,11 +93,11 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   const submitted = (ex: Exchange, r: SubmitResult) => {
     ex.jobId = r.job.id;
     ex.creditsUsed = r.job.model.credits;
-    answered(ex, 202, submitResponse(r.job, r.creditsLeft, origins.of(ex.req)));
+    answered(ex, 202, submitResponse(r.job, r.creditsLeft, origins.of(ex.req) + ex.mount));
   };
 
   const polled = (ex: Exchange, r: PollResult) => {
-    const origin = origins.of(ex.req);
+    const origin = origins.of(ex.req) + ex.mount;
     const job = r.job;
     // A finished job's answer never changes (until it expires, which the store checks): serialise it once.
     if (r.now >= job.finishedAt) {
@@ -126,7 +126,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     const resolved = { scenario };
     let r: SubmitResult | Promise<SubmitResult>;
     try {
-      r = store.submit({ key: ex.key!, request, scenario, origin: origins.of(ex.req) }, resolved);
+      r = store.submit({ key: ex.key!, request, scenario, origin: origins.of(ex.req) + ex.mount }, resolved);
     } finally {
       ex.scenario = resolved.scenario;
     }
@@ -185,8 +185,12 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   return function publicHandler(req, res) {
     const ex = new Exchange(req, res);
     try {
-      // Mounted in Express, req.url lost its mount point; originalUrl keeps it.
-      const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
+      // Mounted by Express (createApp), req.url lost its mount points to req.baseUrl: "/api/v1", or
+      // "/mock/api/v1" in a user's app at /mock. Paths are read relative to the mock, and the user's
+      // part is kept for the URLs the mock hands out (poll_url, result images).
+      const base = (req as { baseUrl?: string }).baseUrl;
+      const url = base === undefined ? (req.url ?? "/") : API_PREFIX + (req.url ?? "/");
+      if (base !== undefined) ex.mount = base.slice(0, base.length - API_PREFIX.length);
       const q = url.indexOf("?");
       ex.path = q === -1 ? url : url.slice(0, q);
       ex.query = q === -1 ? "" : url.slice(q + 1);

@@ -28,7 +28,9 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
   if (mountApi) app.use(API_PREFIX, (req, res) => rt.handler(req, res));
 
   app.use((req, res, next) => {
-    const url = req.originalUrl;
+    // Relative to the mock (req.url, not originalUrl), so a user's mount path changes neither the
+    // journal's paths nor which requests it leaves out.
+    const url = req.url;
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     if (!UNJOURNALED.test(path)) {
