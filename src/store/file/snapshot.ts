@@ -5,8 +5,11 @@ import { encodeJobs, FORMAT, VERSION, type Meta, type Seqs } from "./records.js"
 import type { StateDir } from "./state-dir.js";
 
 /** Jobs per snapshot line, and bytes per write: each write lets requests in between. */
-const JOBS_PER_LINE = 500;
-const WRITE_BYTES = 1 << 20;
+export interface SnapshotSizes {
+  jobsPerLine: number;
+  writeBytes: number;
+}
+export const SNAPSHOT_SIZES: SnapshotSizes = { jobsPerLine: 500, writeBytes: 1 << 20 };
 
 export class SnapshotAborted extends Error {}
 
@@ -18,7 +21,7 @@ export class SnapshotAborted extends Error {}
  * generation `fromLog` and later, which a load replays on top of it.
  * Returns the snapshot's size in bytes.
  */
-export async function writeSnapshot(store: MemoryStore, dir: StateDir, fromLog: number, aborted: () => boolean): Promise<number> {
+export async function writeSnapshot(store: MemoryStore, dir: StateDir, fromLog: number, aborted: () => boolean, sizes = SNAPSHOT_SIZES): Promise<number> {
   const fh = await open(dir.tmp, "w");
   let bytes = 0;
   let records = 0;
@@ -28,7 +31,7 @@ export async function writeSnapshot(store: MemoryStore, dir: StateDir, fromLog: 
       text += line + "\n";
       records++;
     }
-    if (text.length < WRITE_BYTES && !force) return;
+    if (text.length < sizes.writeBytes && !force) return;
     if (aborted()) throw new SnapshotAborted();
     await fh.appendFile(text);
     bytes += Buffer.byteLength(text);
@@ -47,7 +50,7 @@ export async function writeSnapshot(store: MemoryStore, dir: StateDir, fromLog: 
     let chunk: JobData[] = [];
     for (const job of store.jobIndex.all()) {
       chunk.push(jobToData(job));
-      if (chunk.length === JOBS_PER_LINE) {
+      if (chunk.length === sizes.jobsPerLine) {
         await put(encodeJobs(chunk));
         chunk = [];
       }

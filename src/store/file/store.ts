@@ -3,7 +3,7 @@ import type { StoreLog } from "../open.js";
 import type { StoreConfig, StoreHealth } from "../types.js";
 import { loadState, type LoadReport } from "./loader.js";
 import { LogWriter } from "./log-writer.js";
-import { SnapshotAborted, writeSnapshot } from "./snapshot.js";
+import { SNAPSHOT_SIZES, SnapshotAborted, writeSnapshot, type SnapshotSizes } from "./snapshot.js";
 import { StateDir } from "./state-dir.js";
 
 export interface FileStoreOptions {
@@ -12,6 +12,8 @@ export interface FileStoreOptions {
   flushMs?: number;
   /** A log grows to at least this many bytes, and to the snapshot's size, before it is compacted. */
   compactBytes?: number;
+  /** Smaller pieces make a snapshot yield more often (tests use it to interleave changes). */
+  snapshot?: SnapshotSizes;
 }
 
 export const FLUSH_MS = 100;
@@ -31,9 +33,12 @@ export class FileStore extends MemoryStore {
   readonly dir: StateDir;
   /** What the last open() read, for the start-up line and tests. */
   lastLoad: LoadReport | null = null;
+  /** Compactions finished since open, and the newest snapshot's size. */
+  readonly stats = { compactions: 0, snapshotBytes: 0 };
   #log: StoreLog;
   #flushMs: number;
   #compactBytes: number;
+  #sizes: SnapshotSizes;
   #writer: LogWriter | null = null;
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
@@ -48,6 +53,7 @@ export class FileStore extends MemoryStore {
     this.#log = opts.log ?? stderrLog;
     this.#flushMs = opts.flushMs ?? FLUSH_MS;
     this.#compactBytes = opts.compactBytes ?? COMPACT_BYTES;
+    this.#sizes = opts.snapshot ?? SNAPSHOT_SIZES;
   }
 
   get path(): string {
@@ -72,7 +78,7 @@ export class FileStore extends MemoryStore {
     if (report.snapshotBytes + report.logBytes > 0) {
       this.#log.info?.(`restored ${report.jobs} jobs and ${report.accounts} accounts from ${this.dir.dir} in ${Math.round(performance.now() - started)} ms`);
     }
-    this.#snapshotBytes = report.snapshotBytes;
+    this.#snapshotBytes = this.stats.snapshotBytes = report.snapshotBytes;
     // Each run appends to a new generation, never after a torn line.
     const gen = Math.max(0, ...this.dir.logGens()) + 1;
     this.#writer = new LogWriter(gen, this.dir.log(gen), this.config.seed);
@@ -113,17 +119,21 @@ export class FileStore extends MemoryStore {
     if (this.#closing) return;
     void this.flush().then(() => {
       if (this.#writer && this.#writer.pending > 0) this.#timer ??= setTimeout(() => this.#flushSoon(), this.#flushMs);
-      if (compact || (this.#writer && this.#writer.bytes > Math.max(this.#compactBytes, this.#snapshotBytes))) void this.compact();
+      const big = this.#writer && this.#writer.bytes > Math.max(this.#compactBytes, this.#snapshotBytes);
+      if ((compact || big) && !this.#compacting) void this.compact();
     });
   }
 
   /**
-   * Writes a new snapshot and drops the logs it covers. New changes go to a
-   * new log generation from the moment it starts, so nothing is ever lost
+   * Writes a new snapshot and drops the logs it covers; one that starts after
+   * this call (a compaction already running is waited for first). New changes
+   * go to a new log generation from the moment it starts, so nothing is lost
    * between the two; a crash at any step leaves files a load can read.
    */
   compact(): Promise<void> {
-    return (this.#compacting ??= this.#compact().finally(() => {
+    const running = this.#compacting;
+    if (running) return running.then(() => this.compact());
+    return (this.#compacting = this.#compact().finally(() => {
       this.#compacting = null;
     }));
   }
@@ -139,8 +149,9 @@ export class FileStore extends MemoryStore {
         next.prepend(old.takePending());
         throw e;
       });
-      this.#snapshotBytes = await writeSnapshot(this, this.dir, next.gen, () => this.#closing);
+      this.#snapshotBytes = this.stats.snapshotBytes = await writeSnapshot(this, this.dir, next.gen, () => this.#closing, this.#sizes);
       await this.dir.removeLogsBefore(next.gen);
+      this.stats.compactions++;
     } catch (e) {
       if (e instanceof SnapshotAborted) return;
       this.#log.warn(`cannot compact the state in ${this.dir.dir}: ${(e as Error).message}; the logs keep every change`);
