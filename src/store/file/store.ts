@@ -10,7 +10,7 @@ export interface FileStoreOptions {
   log?: StoreLog;
   /** The longest a change waits in memory before it is appended to the log. */
   flushMs?: number;
-  /** A log grows to at least this many bytes, and to the snapshot's size, before it is compacted. */
+  /** A log grows to at least this many bytes, and to half the snapshot's size, before it is compacted. */
   compactBytes?: number;
   /** Smaller pieces make a snapshot yield more often (tests use it to interleave changes). */
   snapshot?: SnapshotSizes;
@@ -18,6 +18,13 @@ export interface FileStoreOptions {
 
 export const FLUSH_MS = 100;
 export const COMPACT_BYTES = 16 << 20;
+
+/**
+ * A log is compacted once it outgrows both `min` and half the snapshot: the
+ * snapshot's cost is shared by many changes, and a start never replays more
+ * than half a snapshot's worth of log (plus what came in during a compaction).
+ */
+export const compactAt = (snapshotBytes: number, min = COMPACT_BYTES) => Math.max(min, snapshotBytes / 2);
 
 const stderrLog: StoreLog = { warn: (msg) => process.stderr.write(`artemotion-mock: ${msg}\n`) };
 
@@ -119,7 +126,7 @@ export class FileStore extends MemoryStore {
     if (this.#closing) return;
     void this.flush().then(() => {
       if (this.#writer && this.#writer.pending > 0) this.#timer ??= setTimeout(() => this.#flushSoon(), this.#flushMs);
-      const big = this.#writer && this.#writer.bytes > Math.max(this.#compactBytes, this.#snapshotBytes);
+      const big = this.#writer && this.#writer.bytes > compactAt(this.#snapshotBytes, this.#compactBytes);
       if ((compact || big) && !this.#compacting) void this.compact();
     });
   }
