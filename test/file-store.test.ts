@@ -8,6 +8,7 @@ import { ApiError } from "../src/domain/errors.js";
 import { jobToData } from "../src/domain/jobs.js";
 import type { ScenarioName } from "../src/domain/scenarios.js";
 import { resolveSubmit } from "../src/domain/submit-rules.js";
+import { jobFromRow, jobRow } from "../src/store/file/records.js";
 import { FileStore, type FileStoreOptions } from "../src/store/file/store.js";
 import { MemoryStore } from "../src/store/memory/store.js";
 import type { StoreConfig } from "../src/store/types.js";
@@ -194,6 +195,27 @@ describe("the file store across restarts", () => {
 
 describe("the state files", () => {
   const logs = (dir: string) => new FileStore(dir, storeConfig()).dir.logGens().map((g) => join(dir, `log-${String(g).padStart(6, "0")}.jsonl`));
+
+  it("writes every kind of job, an unusual seed and a non-ASCII prompt in its row format and reads them back unchanged", async () => {
+    const dir = newDir();
+    const first = await openAt(dir, { seed: null });
+    first.freeze();
+    const jobs = [
+      submit(first, "tryon", { ...HOOKED, garment_type: "bottom" }, K, "status_error").job,
+      submit(first, "vision", { image_url: "https://example.com/p.jpg", model_id: "moondream3-preview/query", prompt: "Qu'est-ce que c'est ? 日本語 🧥" }, K, "nsfw").job,
+      submit(first, "vision", { image_url: "https://example.com/p.jpg", model_id: "moondream2/object-detection", object: "jacket" }).job,
+      submit(first, "generate", { prompt: "a red jacket", webhook_url: "https://hooks.example.com/g" }, L, "job_failed").job,
+    ];
+    const odd = { ...jobToData(jobs[0]!), seed: "hand:made" };
+    expect(jobToData(jobFromRow(JSON.parse(JSON.stringify(jobRow(odd)))))).toEqual(odd);
+    for (const job of jobs) expect(jobToData(jobFromRow(JSON.parse(JSON.stringify(jobRow(jobToData(job))))))).toEqual(jobToData(job));
+    await first.compact();
+    submit(first, "vision", { image_url: "https://example.com/p.jpg", model_id: "llava-next", prompt: "¿Qué lleva puesto?" });
+    const before = durable(first);
+    await first.close();
+    const second = await openAt(dir, { seed: null });
+    expect(durable(second)).toEqual(before);
+  });
 
   it("gives the same state when a log is replayed twice (its records are sets)", async () => {
     const dir = newDir();

@@ -29,9 +29,14 @@ export interface Seqs {
   arm: number;
 }
 
+/**
+ * Times after createdAt are stored as offsets from the moment before them,
+ * and a seed of the usual form "<run seed>:<job id>" as its first part only
+ * (any other seed is kept whole behind "="): a fifth less to write and parse.
+ */
 type JobRow = [
   id: string, key: string, kind: JobData["kind"], modelId: string, origin: string,
-  createdAt: number, processingAt: number, finishedAt: number, outcome: JobData["outcome"], queueStart: number, expiresAt: number,
+  createdAt: number, queueMs: number, processMs: number, outcome: JobData["outcome"], queueStart: number, keptMs: number,
   garmentType: JobData["garmentType"], vision: JobData["vision"], prompt: string | null, webhook: JobData["webhook"],
   scenario: JobData["scenario"], statusErrorsLeft: number, notFoundPollsLeft: number, seed: string,
 ];
@@ -53,9 +58,10 @@ export function jobRow(d: JobData): JobRow {
   // A field added to JobData must be added to the row too: this fails to compile until it is.
   const unwritten: Record<string, never> = rest;
   void unwritten;
+  const usualSeed = seed.endsWith(`:${id}`) && seed.indexOf(":") === seed.length - id.length - 1;
   return [
-    id, key, kind, modelId, origin, createdAt, processingAt, finishedAt, outcome, queueStart, expiresAt,
-    garmentType, vision, prompt, webhook, scenario, statusErrorsLeft, notFoundPollsLeft, seed,
+    id, key, kind, modelId, origin, createdAt, processingAt - createdAt, finishedAt - processingAt, outcome, queueStart, expiresAt - finishedAt,
+    garmentType, vision, prompt, webhook, scenario, statusErrorsLeft, notFoundPollsLeft, usualSeed ? seed.slice(0, -id.length - 1) : `=${seed}`,
   ];
 }
 
@@ -64,11 +70,13 @@ export function jobFromRow(r: unknown): Job {
   const row = r as JobRow;
   const model = findModel(row[3]);
   if (!model) throw new Error(`job ${row[0]} names unknown model ${row[3]}`);
+  const processingAt = row[5] + row[6];
+  const finishedAt = processingAt + row[7];
   return {
     id: row[0], key: row[1], kind: row[2], model, origin: row[4],
-    createdAt: row[5], processingAt: row[6], finishedAt: row[7], outcome: row[8], queueStart: row[9], expiresAt: row[10],
+    createdAt: row[5], processingAt, finishedAt, outcome: row[8], queueStart: row[9], expiresAt: finishedAt + row[10],
     garmentType: row[11], vision: row[12], prompt: row[13], webhook: row[14],
-    scenario: row[15], statusErrorsLeft: row[16], notFoundPollsLeft: row[17], seed: row[18],
+    scenario: row[15], statusErrorsLeft: row[16], notFoundPollsLeft: row[17], seed: row[18].startsWith("=") ? row[18].slice(1) : `${row[18]}:${row[0]}`,
   };
 }
 
