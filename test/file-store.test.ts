@@ -217,6 +217,21 @@ describe("the state files", () => {
     expect(durable(second)).toEqual(before);
   });
 
+  it("keeps changes made after starting from a compacted state", async () => {
+    const dir = newDir();
+    const first = await openAt(dir);
+    submit(first);
+    // Nothing after the compaction: the next run's log is the first one after this snapshot.
+    await first.compact();
+    await first.close();
+    const second = await openAt(dir);
+    submit(second);
+    await second.close();
+    const third = await openAt(dir);
+    expect(third.jobs({}).total).toBe(2);
+    expect(third.account(K)!.credits).toBe(1000 - 2 * 15);
+  });
+
   it("gives the same state when a log is replayed twice (its records are sets)", async () => {
     const dir = newDir();
     const first = await openAt(dir);

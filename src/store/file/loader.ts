@@ -13,6 +13,8 @@ export class StateFileError extends Error {
 export interface LoadReport {
   jobs: number;
   accounts: number;
+  /** The first log generation the snapshot needs replayed (0 without one): new logs must not come before it. */
+  base: number;
   /** Log generations replayed on top of the snapshot. */
   logs: number[];
   snapshotBytes: number;
@@ -32,7 +34,7 @@ export interface LoadReport {
  * so it stops the start, naming the file and line.
  */
 export function loadState(dir: StateDir, store: MemoryStore, warn: (msg: string) => void): LoadReport {
-  const report: LoadReport = { jobs: 0, accounts: 0, logs: [], snapshotBytes: 0, logBytes: 0, skipped: 0, seed: undefined };
+  const report: LoadReport = { jobs: 0, accounts: 0, base: 0, logs: [], snapshotBytes: 0, logBytes: 0, skipped: 0, seed: undefined };
   const ids = { max: 0 };
   let base = 0;
   if (existsSync(dir.snapshot)) {
@@ -50,7 +52,7 @@ export function loadState(dir: StateDir, store: MemoryStore, warn: (msg: string)
       }
       if (i === 0 && r.t !== "meta") throw new StateFileError(`${dir.snapshot} does not start with a header: not a state file.`);
       if (r.t === "meta") {
-        base = r.log ?? 0;
+        base = report.base = r.log ?? 0;
         report.seed = r.seed;
       }
       if (r.t === "end") ended = true;

@@ -86,8 +86,8 @@ export class FileStore extends MemoryStore {
       this.#log.info?.(`restored ${report.jobs} jobs and ${report.accounts} accounts from ${this.dir.dir} in ${Math.round(performance.now() - started)} ms`);
     }
     this.#snapshotBytes = this.stats.snapshotBytes = report.snapshotBytes;
-    // Each run appends to a new generation, never after a torn line.
-    const gen = Math.max(0, ...this.dir.logGens()) + 1;
+    // Each run appends to a new generation, never after a torn line, and never one the snapshot would skip.
+    const gen = Math.max(report.base, Math.max(0, ...this.dir.logGens()) + 1);
     this.#writer = new LogWriter(gen, this.dir.log(gen), this.config.seed);
     this.onChange = (c) => {
       this.#writer!.push(c);
