@@ -17,7 +17,7 @@ export interface FileStoreOptions {
 }
 
 export const FLUSH_MS = 100;
-export const COMPACT_BYTES = 16 << 20;
+export const COMPACT_BYTES = 8 << 20;
 
 /**
  * A log is compacted once it outgrows both `min` and half the snapshot: the
