@@ -15,14 +15,21 @@ export class LogWriter {
   #fh: Promise<FileHandle> | null = null;
   #writing: Promise<void> | null = null;
   #seed: number | null;
+  #ready: Promise<void>;
   /** Bytes appended so far, the header included. */
   bytes = 0;
   lastError: Error | null = null;
 
-  constructor(gen: number, path: string, seed: number | null) {
+  /**
+   * `after`: the previous generation's close. Nothing is written before it
+   * settles, so a crash can lose only the newest changes, never a run of
+   * older ones with newer ones kept (a charge kept without its job).
+   */
+  constructor(gen: number, path: string, seed: number | null, after?: Promise<unknown>) {
     this.gen = gen;
     this.path = path;
     this.#seed = seed;
+    this.#ready = after ? after.then(() => {}, () => {}) : Promise.resolve();
   }
 
   push(c: Change): void {
@@ -55,6 +62,7 @@ export class LogWriter {
   }
 
   async #write(): Promise<void> {
+    await this.#ready;
     const batch = this.#queue;
     this.#queue = [];
     let text = "";

@@ -148,14 +148,16 @@ export class FileStore extends MemoryStore {
   async #compact(): Promise<void> {
     const old = this.#writer;
     if (!old || this.#closing || this.#writeError) return;
-    const next = new LogWriter(old.gen + 1, this.dir.log(old.gen + 1), this.config.seed);
+    // Synchronously, so every change so far goes to the old generation and every later one to the next.
+    const oldClosed = old.close().catch((e: Error) => {
+      // Its unwritten changes go first in the next generation, which waits for this.
+      next.prepend(old.takePending());
+      throw e;
+    });
+    const next = new LogWriter(old.gen + 1, this.dir.log(old.gen + 1), this.config.seed, oldClosed);
     this.#writer = next;
     try {
-      await old.close().catch((e: Error) => {
-        // Its unwritten changes go first in the next generation.
-        next.prepend(old.takePending());
-        throw e;
-      });
+      await oldClosed;
       this.#snapshotBytes = this.stats.snapshotBytes = await writeSnapshot(this, this.dir, next.gen, () => this.#closing, this.#sizes);
       await this.dir.removeLogsBefore(next.gen);
       this.stats.compactions++;
