@@ -47,6 +47,8 @@ export function createRuntime(options: Readonly<MockOptions>, deps: RuntimeDeps 
   const webhookPolicy = webhookPolicyFor(options);
   const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica, destinations: new WebhookDestinations(webhookPolicy) });
   const due = new DueRunner(store, dispatcher);
+  // A store restored from a state file may have webhooks and expiry already due.
+  due.poke();
   const plane = new ControlPlane({ store, dispatcher, due });
   const info = logger.isLevelEnabled("info");
   const s = store;

@@ -7,6 +7,7 @@ import type { DeliveryRecord } from "./domain/deliveries.js";
 import type { Armed } from "./domain/scenarios.js";
 import type { JournalEntry } from "./events/wire.js";
 import { guardClientErrors } from "./http/client-errors.js";
+import { createLogger } from "./http/logger.js";
 import { sendError } from "./http/send.js";
 import { ApiError } from "./domain/errors.js";
 import { resolveOptions, type MockOptions } from "./options.js";
@@ -82,8 +83,9 @@ export function isApiUrl(url: string): boolean {
  */
 export async function createMockServer<O extends Partial<MockOptions>>(partial: O = {} as O, deps: ServerDeps = {}): Promise<MockServer<Sync<O["store"]>>> {
   const options = resolveOptions({ port: 0, logLevel: "silent", ...partial });
-  const store = deps.store ?? (await openStore(options, defaultReplica(options)));
-  const rt = createRuntime(options, { logger: deps.logger, store });
+  const logger = deps.logger ?? createLogger(options.logLevel, false);
+  const store = deps.store ?? (await openStore(options, defaultReplica(options), { warn: (m) => logger.warn(m), info: (m) => logger.info(m) }));
+  const rt = createRuntime(options, { logger, store });
   let rest: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   let loading: Promise<void> | null = null;
   const loadRest = () =>

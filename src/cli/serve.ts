@@ -2,6 +2,7 @@ import { createLogger } from "../http/logger.js";
 import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
 import { createMockServer } from "../server.js";
 import { loadKeyPolicy } from "../key-file.js";
+import { StoreOpenError } from "../store/open.js";
 
 /** Refuses to expose the control API on a network without a token. */
 export function checkExposure(o: Readonly<MockOptions>): string | null {
@@ -43,7 +44,7 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
   try {
     server = await createMockServer({ ...options }, { logger, lazyRest: true });
   } catch (e) {
-    out.err(`artemotion-mock: cannot listen on ${options.host}:${options.port}: ${(e as Error).message}`);
+    out.err(e instanceof StoreOpenError ? `artemotion-mock: ${e.message}` : `artemotion-mock: cannot listen on ${options.host}:${options.port}: ${(e as Error).message}`);
     return 2;
   }
   const o = server.mock.options;

@@ -26,11 +26,13 @@ export function between(rng: Rng, min: number, max: number): number {
 
 /**
  * Job ids: UUID v4, from crypto when unseeded (unguessable), from the seed
- * when seeded (so the same seed and requests give the same ids).
+ * when seeded (so the same seed and requests give the same ids; the n-th id
+ * depends only on the seed and n).
  */
-export function createIdSource(seed: number | null): () => string {
+export function createIdSource(seed: number | null, from = 0): () => string {
   if (seed === null) return () => randomUUID();
-  let n = 0;
+  // `from`: ids already drawn, so a restarted seeded store continues its sequence.
+  let n = from;
   return () => {
     const b = hash("sha256", `id:${seed}:${n++}`, "buffer");
     b[6] = (b[6]! & 0x0f) | 0x40;

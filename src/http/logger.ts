@@ -6,10 +6,10 @@ type Level = Exclude<LogLevel, "silent">;
 /** What the mock logs through: pino's shape, so a pino logger can be passed in as it is. */
 export interface Logger {
   isLevelEnabled(level: string): boolean;
-  error(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
 }
 
 const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: Infinity };
@@ -22,7 +22,7 @@ const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 5
  */
 class DeferredLogger implements Logger {
   #target: PinoLogger | null = null;
-  #queue: [Level, object, string | undefined][] = [];
+  #queue: [Level, object | string, string | undefined][] = [];
   readonly #rank: number;
 
   #loading = false;
@@ -56,7 +56,7 @@ class DeferredLogger implements Logger {
     return (RANK[level as LogLevel] ?? 0) >= this.#rank;
   }
 
-  #log(level: Level, obj: object, msg?: string): void {
+  #log(level: Level, obj: object | string, msg?: string): void {
     if (RANK[level] < this.#rank) return;
     if (this.#target) this.#target[level](obj, msg);
     else {
@@ -65,16 +65,16 @@ class DeferredLogger implements Logger {
     }
   }
 
-  error(obj: object, msg?: string): void {
+  error(obj: object | string, msg?: string): void {
     this.#log("error", obj, msg);
   }
-  warn(obj: object, msg?: string): void {
+  warn(obj: object | string, msg?: string): void {
     this.#log("warn", obj, msg);
   }
-  info(obj: object, msg?: string): void {
+  info(obj: object | string, msg?: string): void {
     this.#log("info", obj, msg);
   }
-  debug(obj: object, msg?: string): void {
+  debug(obj: object | string, msg?: string): void {
     this.#log("debug", obj, msg);
   }
 }

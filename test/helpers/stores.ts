@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileStore, type FileStoreOptions } from "../../src/store/file/store.js";
 import { MemoryStore } from "../../src/store/memory/store.js";
 import type { Store, StoreConfig } from "../../src/store/types.js";
 
@@ -25,5 +29,34 @@ export const memoryFactory: StoreFactory = {
   },
 };
 
-/** The stores the behaviour suite proves; the file and Redis stores add themselves here. */
-export const STORE_FACTORIES: StoreFactory[] = [memoryFactory];
+/** A fresh state directory under the system's temp dir. */
+export function tempStateDir(): string {
+  return mkdtempSync(join(tmpdir(), "artemotion-state-"));
+}
+
+/**
+ * File stores, each in its own temp directory; teardown closes every store it
+ * opened (the suite opens a new one per test) and deletes the directories.
+ */
+export function fileStoreFactory(opts: FileStoreOptions = {}): StoreFactory {
+  const opened: { store: FileStore; dir: string }[] = [];
+  return {
+    name: "file",
+    async open(config) {
+      const dir = tempStateDir();
+      const store = new FileStore(dir, storeConfig(config), { log: { warn: () => {} }, ...opts });
+      opened.push({ store, dir });
+      await store.open();
+      return store;
+    },
+    async teardown() {
+      for (const { store, dir } of opened.splice(0)) {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** The stores the behaviour suite proves; the Redis store adds itself here. */
+export const STORE_FACTORIES: StoreFactory[] = [memoryFactory, fileStoreFactory()];
