@@ -57,6 +57,7 @@ export class DueRunner {
       for (const d of due) void this.#dispatcher.deliver(d.job, d.at);
       if (due.length < CLAIM_BATCH) break;
     }
+    this.#dispatcher.releaseDelayed(this.#store.now());
   }
 
   async #claim(): Promise<void> {
@@ -65,6 +66,7 @@ export class DueRunner {
       for (const d of due) void this.#dispatcher.deliver(d.job, d.at);
       if (due.length < CLAIM_BATCH) break;
     }
+    this.#dispatcher.releaseDelayed(this.#store.now());
     if (++this.#ticks % SWEEP_EVERY === 0) await this.#store.sweepAbandoned();
   }
 
@@ -75,11 +77,11 @@ export class DueRunner {
    */
   poke(): void {
     if (this.#stopped || !this.#store.sync) return;
-    let next = this.#store.nextDueAt() as number | undefined;
+    let next = this.#nextDueAt();
     const now = this.#store.now();
     if (next !== undefined && next <= now) {
       this.#claimNow();
-      next = this.#store.nextDueAt() as number | undefined;
+      next = this.#nextDueAt();
     }
     if (next === undefined || (this.#store.clock() as { frozen: boolean }).frozen) return this.#clear();
     // setTimeout caps at 2^31-1 ms; a longer wait just re-arms.
@@ -98,6 +100,13 @@ export class DueRunner {
       this.poke();
     }, delay);
     this.#timer.unref();
+  }
+
+  /** The store's next due moment, or a delayed webhook's (fault webhook_delay) when sooner. */
+  #nextDueAt(): number | undefined {
+    const stored = this.#store.nextDueAt() as number | undefined;
+    const delayed = this.#dispatcher.nextDelayedAt();
+    return stored === undefined ? delayed : delayed === undefined ? stored : Math.min(stored, delayed);
   }
 
   stop(): void {

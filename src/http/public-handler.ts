@@ -3,19 +3,24 @@ import querystring from "node:querystring";
 import type { Logger } from "pino";
 import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
 import { ApiError, isApiError } from "../domain/errors.js";
+import { CUT_FAULTS, FAULT_HEADER, parseFaultName } from "../domain/faults.js";
+import type { JobWebhookFault } from "../domain/jobs.js";
 import { viewOf } from "../domain/jobs.js";
-import { scenarioFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
-import { submitResponse } from "../domain/submit-flow.js";
-import { resolveSubmit } from "../domain/submit-rules.js";
+import { magicFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
+import { jobNotFound, submitResponse } from "../domain/submit-flow.js";
+import { resolveSubmit, type SubmitRequest } from "../domain/submit-rules.js";
 import type { WebhookPolicy } from "../domain/webhook-policy.js";
+import type { FaultEngine, Injection } from "../faults/engine.js";
 import * as validators from "../spec/generated/request-validators.js";
 import type { GeneratedOperation } from "../spec/generate.js";
+import type { Model } from "../domain/catalog.js";
 import type { PollResult, Store, SubmitResult } from "../store/types.js";
 import { assertJsonContentType, readJsonBody } from "./body.js";
 import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
 import { Exchange, bodyHash } from "./exchange.js";
 import { API_PREFIX, SpecRouter } from "./router.js";
-import { sendError, sendJson, sendJsonBuffer } from "./send.js";
+import { writeFaulted, type Delivered } from "./fault-writer.js";
+import { JSON_TYPE, sendError, sendJson, sendJsonBuffer } from "./send.js";
 import { validateWith, type Validator } from "./validate.js";
 
 export interface PublicDeps {
@@ -27,6 +32,8 @@ export interface PublicDeps {
   record: (ex: Exchange) => void;
   /** Which webhook_url literals a submit may name. */
   webhookPolicy: WebhookPolicy;
+  /** Transport faults and chaos; its `active` flag keeps the hot path free of fault work. */
+  faults: FaultEngine;
 }
 
 export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -36,17 +43,23 @@ const IMAGE_FIELDS = ["person_image_url", "garment_image_url", "image_url"];
 const VALIDATORS = validators as unknown as Record<string, Validator>;
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
 
-/** Header first, then a magic image host; arming is the store's fallback. */
-function requestScenario(req: IncomingMessage, body: Record<string, unknown>): ScenarioName | null {
-  const fromHeader = headerScenario(req);
-  if (fromHeader) return fromHeader;
+/**
+ * Header first, then a magic image host; arming is the store's fallback. A
+ * magic fault host (`<fault>.fault.test`) is noted on the exchange.
+ */
+function requestScenario(ex: Exchange, body: Record<string, unknown>): ScenarioName | null {
+  let found = headerScenario(ex.req);
   for (const field of IMAGE_FIELDS) {
     const value = body[field];
-    const magic = typeof value === "string" ? scenarioFromImageUrl(value) : null;
-    if (magic) return parseScenario(magic.name, field);
+    const magic = typeof value === "string" ? magicFromImageUrl(value) : null;
+    if (!magic) continue;
+    if (magic.kind === "fault") ex.magicFault ??= parseFaultName(magic.name, field);
+    else found ??= parseScenario(magic.name, field);
   }
-  return null;
+  return found;
 }
+
+const HIDDEN_POLL: Injection = { name: "poll_not_found", kind: "fault", phase: "poll", params: {}, source: "job", delayMs: 0 };
 
 /**
  * The public API (/api/v1/*) as one plain node handler, routed and validated
@@ -55,7 +68,7 @@ function requestScenario(req: IncomingMessage, body: Record<string, unknown>): S
  * request waits on a promise.
  */
 export function createPublicHandler(deps: PublicDeps): PublicHandler {
-  const { store, logger } = deps;
+  const { store, logger, faults } = deps;
   const router = new SpecRouter();
   const catalogs: Record<string, Buffer> = {
     listModels: Buffer.from(JSON.stringify(tryonCatalogBody())),
@@ -68,20 +81,50 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     deps.record(ex);
   };
 
+  /** The answer through the fault this request met: counted, journaled, and named in X-Mock-Fault when anything is sent. */
+  const faulted = (ex: Exchange, status: number, text: string, headers?: Readonly<Record<string, string>>) => {
+    const inj = ex.plan!;
+    ex.fault = inj.name;
+    faults.count(inj, ex.key);
+    writeFaulted({
+      res: ex.res, inj, status, headers: { ...headers, "Content-Type": JSON_TYPE }, body: Buffer.from(text),
+      record: (how: Delivered) => {
+        ex.responseLost = how === "lost";
+        ex.noResponse = how === "none";
+        finish(ex);
+      },
+    });
+  };
+
   const fail = (ex: Exchange, err: unknown) => {
     const api = isApiError(err) ? err : null;
     if (!api) logger.error({ err, method: ex.req.method, path: ex.path }, "unexpected error");
     const e = api ?? new ApiError("INTERNAL_ERROR");
     ex.errorCode = e.code;
     if (e.code === "RATE_LIMIT_EXCEEDED") ex.retryAfter = Number(e.headers["Retry-After"]);
+    if (e.fault !== null && ex.plan === null) ex.plan = HIDDEN_POLL;
     if (ex.res.headersSent) ex.res.destroy();
+    else if (ex.plan !== null) return faulted(ex, e.status, JSON.stringify(e.toBody()), e.headers);
     else sendError(ex.res, e);
     finish(ex);
   };
 
   const answered = (ex: Exchange, status: number, body: unknown) => {
+    if (ex.plan !== null) return faulted(ex, status, JSON.stringify(body));
     sendJson(ex.res, status, body);
     finish(ex);
+  };
+
+  /** Runs `fn` when a fault decision arrives (at once on a synchronous store); its errors become the answer. */
+  const then = (ex: Exchange, decision: Injection | null | Promise<Injection | null>, fn: (inj: Injection | null) => void) => {
+    if (!isPromise(decision)) return fn(decision);
+    decision.then((inj) => {
+      try {
+        fn(inj);
+      } catch (e) {
+        fail(ex, e);
+      }
+    }, (e) => fail(ex, e));
   };
 
   const submitted = (ex: Exchange, r: SubmitResult) => {
@@ -97,24 +140,57 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   };
 
   function submit(ex: Exchange, kind: JobKind, body: Record<string, unknown>): void {
-    const scenario = requestScenario(ex.req, body);
+    const scenario = requestScenario(ex, body);
     ex.scenario = scenario;
     const request = resolveSubmit(kind, body, deps.webhookPolicy);
     ex.modelId = request.model.id;
+    const header = ex.req.headers[FAULT_HEADER] as string | undefined;
+    if (!faults.active && header === undefined && ex.magicFault === null) return submitWith(ex, request, scenario, null);
+    then(ex, faults.decide(ex.key, "submit", header, ex.magicFault), (inj) => submitWith(ex, request, scenario, inj));
+  }
+
+  function submitWith(ex: Exchange, request: SubmitRequest, scenario: ScenarioName | null, inj: Injection | null): void {
+    let hide = 0;
+    let webhookFault: JobWebhookFault | null = null;
+    let fallback: ScenarioName | null = null;
+    if (inj !== null) {
+      if (CUT_FAULTS.has(inj.name)) {
+        ex.plan = inj;
+        return faulted(ex, 0, "");
+      }
+      if (inj.phase === "webhook") {
+        if (!request.webhook) throw new ApiError("INVALID_REQUEST", `Fault ${inj.name} acts on the job's webhook: the submit needs a webhook_url.`);
+        webhookFault = { name: inj.name, params: inj.params };
+      } else if (inj.name === "poll_not_found") hide = inj.params.polls ?? 2;
+      else if (inj.kind === "scenario") fallback = inj.name as ScenarioName;
+      else ex.plan = inj;
+    }
     const resolved = { scenario };
     let r: SubmitResult | Promise<SubmitResult>;
-    try {
-      r = store.submit({ key: ex.key!, request, scenario, origin: originOf(ex.req, deps.publicUrl) }, resolved);
-    } finally {
+    const settle = () => {
       ex.scenario = resolved.scenario;
+      // Chaos's scenario counts as a fault only when no header, magic host or arming named another.
+      if (fallback !== null && resolved.scenario === fallback) ex.plan = inj;
+    };
+    try {
+      r = store.submit({ key: ex.key!, request, scenario, origin: originOf(ex.req, deps.publicUrl), fallbackScenario: fallback, webhookFault }, resolved);
+    } finally {
+      settle();
     }
+    const done = hide === 0 ? (v: SubmitResult) => submitted(ex, v) : (v: SubmitResult) => then(ex, hideThen(v.job.id, hide), () => submitted(ex, v));
     if (isPromise(r)) {
       r.then(
-        (v) => ((ex.scenario = resolved.scenario), submitted(ex, v)),
-        (e) => ((ex.scenario = resolved.scenario), fail(ex, e)),
+        (v) => (settle(), done(v)),
+        (e) => (settle(), fail(ex, e)),
       );
-    } else submitted(ex, r);
+    } else done(r);
   }
+
+  /** Hides a new job from its next polls; resolves to null so `then` can chain it. */
+  const hideThen = (jobId: string, polls: number): null | Promise<null> => {
+    const h = store.hideJob(jobId, polls);
+    return isPromise(h) ? h.then(() => null) : null;
+  };
 
   function poll(ex: Exchange, jobId: string, query: Record<string, unknown>): void {
     const scenario = headerScenario(ex.req);
@@ -124,6 +200,26 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     ex.jobId = jobId;
     const model = findModel(modelId);
     if (!model) throw new ApiError("INVALID_MODEL", `Unknown model_id "${modelId}". GET /api/v1/models or /api/v1/vision for the model lists.`);
+    const header = ex.req.headers[FAULT_HEADER] as string | undefined;
+    if (!faults.active && header === undefined) return pollWith(ex, jobId, model, scenario, null);
+    then(ex, faults.decide(ex.key, "poll", header, null), (inj) => pollWith(ex, jobId, model, scenario, inj));
+  }
+
+  function pollWith(ex: Exchange, jobId: string, model: Model, scenario: ScenarioName | null, inj: Injection | null): void {
+    if (inj !== null) {
+      if (inj.kind === "scenario") {
+        // A header's own scenario wins over an armed or chaos one.
+        if (scenario === null) {
+          scenario = inj.name as ScenarioName;
+          ex.scenario = scenario;
+          ex.plan = inj;
+        }
+      } else {
+        ex.plan = inj;
+        if (CUT_FAULTS.has(inj.name)) return faulted(ex, 0, "");
+        if (inj.name === "poll_not_found") throw jobNotFound(jobId, model.id);
+      }
+    }
     const r = store.poll({ key: ex.key!, jobId, model, scenario });
     if (isPromise(r)) r.then((v) => polled(ex, v), (e) => fail(ex, e));
     else polled(ex, r);

@@ -23,6 +23,12 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
   app.set("etag", false);
   app.set("query parser", "simple");
   if (mountApi) app.use(API_PREFIX, (req, res) => rt.handler(req, res));
+  // Once per exchange: when the answer is out, or when the connection ends without one (a transport fault).
+  const recordOnce = (ex: Exchange) => {
+    if (ex.recorded) return;
+    ex.recorded = true;
+    rt.record(ex);
+  };
 
   app.use((req, res, next) => {
     const url = req.originalUrl;
@@ -33,13 +39,14 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
       ex.path = path;
       ex.query = q === -1 ? "" : url.slice(q + 1);
       res.locals.exchange = ex;
-      res.once("finish", () => rt.record(ex));
+      res.once("finish", () => recordOnce(ex));
+      res.once("close", () => recordOnce(ex));
     }
     next();
   });
   // Host and cross-site guards for everything but the public API and /cdn.
   app.use(mockGuardMiddleware(mockGuardPolicy(rt.options)));
-  app.use("/cdn", cdnRouter(rt.store));
+  app.use("/cdn", cdnRouter(rt.store, rt.faults, recordOnce));
   if (rt.options.admin) app.use("/__mock", controlRouter(rt));
   app.use((req, _res, next) => next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.path}. The API is under /api/v1.`)));
   app.use(
