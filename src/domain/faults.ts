@@ -52,7 +52,7 @@ export const FAULTS = {
     params: { ms: ms(null, "fixed delay"), median_ms: ms(1000, "median of the lognormal delay"), sigma: { default: 0.75, min: 0, max: 5, help: "spread of the lognormal delay" } },
   },
   lost_response: {
-    outcome: "Processed in full (job created, credits charged, journal entry written with `response_lost`), then the connection is reset before any response byte.",
+    outcome: "Processed in full (a submit's job created and charged), journaled with `response_lost`, then the connection is reset before any response byte.",
     phases: TRANSPORT, params: {},
   },
   poll_not_found: {
