@@ -230,3 +230,25 @@ describe("visibility", () => {
     }
   });
 });
+
+describe("embedded with createApp()", () => {
+  it("breaks the same way when the public API is mounted in an Express app", async () => {
+    const { createApp } = await import("../src/http/app.js");
+    const http = await import("node:http");
+    const { app, plane } = createApp({ seed: 4, timing: "instant" });
+    const outer = http.createServer(app);
+    await new Promise<void>((r) => outer.listen(0, "127.0.0.1", r));
+    try {
+      const port = (outer.address() as { port: number }).port;
+      const key = freshKey();
+      const submit = { method: "POST", path: "/api/v1/tryon", headers: auth(key), body: TRYON };
+      const lost = await probe(port, withFault(submit, "lost_response"));
+      expect([lost.bytes.length, lost.error]).toEqual([0, "ECONNRESET"]);
+      const garbled = await probe(port, withFault(submit, "malformed_json; bytes=10"));
+      expect([garbled.status, garbled.body.length, garbled.headers["content-length"]]).toEqual([200, 10, "10"]);
+      expect(await plane.jobs(key)).toHaveLength(2);
+    } finally {
+      await new Promise((r) => outer.close(r));
+    }
+  });
+});

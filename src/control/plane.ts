@@ -215,10 +215,11 @@ export class ControlPlane {
   /** The whole session as one JSON document, for bug reports. */
   async export() {
     const s = this.#d.store;
-    const [clock, accounts, armed, jobs, deliveries, requests] = await Promise.all([
-      this.clock(), this.accounts(), this.listScenarios(), this.listJobs({}), this.webhooks(), this.requests(1_000_000),
+    const [clock, accounts, armed, jobs, deliveries, requests, faults] = await Promise.all([
+      this.clock(), this.accounts(), this.listScenarios(), this.listJobs({}), this.webhooks(), this.requests(1_000_000), this.faults(0),
     ]);
-    return { exported_at: new Date().toISOString(), store: s.kind, clock, accounts, armed, jobs: jobs.jobs, deliveries, requests: requests.requests };
+    const { log: _log, ...faultCounts } = faults;
+    return { exported_at: new Date().toISOString(), store: s.kind, clock, accounts, armed, jobs: jobs.jobs, deliveries, requests: requests.requests, faults: faultCounts };
   }
 }
 
