@@ -252,3 +252,21 @@ describe("embedded with createApp()", () => {
     }
   });
 });
+
+describe("scenarios armed for the poll phase", () => {
+  it("answer the key's next polls (status_error, rate_limited) and are journaled as scenarios, not faults", async () => {
+    const key = freshKey();
+    const api = new TestClient(server, key);
+    const job = (await api.post("/tryon", TRYON)).body;
+    await control(server, "POST", "/scenarios", { scenario: "status_error", phase: "poll", key });
+    await control(server, "POST", "/scenarios", { scenario: "rate-limited", phase: "poll", key });
+    const first = await api.poll(job.poll_url);
+    const second = await api.poll(job.poll_url);
+    expect([first.status, first.body.code, first.headers["x-mock-fault"]]).toEqual([502, "STATUS_ERROR", undefined]);
+    expect([second.status, second.headers["retry-after"]]).toEqual([429, "60"]);
+    expect((await api.poll(job.poll_url)).status).toBe(200);
+    const journal = (await control(server, "GET", `/requests?key=${key}&limit=3`)).body.requests;
+    expect(journal.map((e: { scenario: string | null; fault: string | null }) => [e.scenario, e.fault])).toEqual([[null, null], ["rate_limited", null], ["status_error", null]]);
+    expect((await control(server, "POST", "/scenarios", { scenario: "job_failed", phase: "poll" })).status).toBe(400);
+  });
+});

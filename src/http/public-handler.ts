@@ -208,11 +208,11 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   function pollWith(ex: Exchange, jobId: string, model: Model, scenario: ScenarioName | null, inj: Injection | null): void {
     if (inj !== null) {
       if (inj.kind === "scenario") {
-        // A header's own scenario wins over an armed or chaos one.
+        // A header's own scenario wins over an armed or chaos one; only chaos's counts as an injected fault.
         if (scenario === null) {
           scenario = inj.name as ScenarioName;
           ex.scenario = scenario;
-          ex.plan = inj;
+          if (inj.source === "chaos") ex.plan = inj;
         }
       } else {
         ex.plan = inj;
