@@ -5,7 +5,7 @@
  * parsing, arming and chaos profiles all read it.
  */
 import { FAULTS, type FaultParam, type FaultSpec } from "./faults.js";
-import { MAGIC_FAULT_SUFFIX, MAGIC_HOST_SUFFIX, PHASES, SCENARIOS, normaliseScenarioName, type Phase, type ScenarioSpec } from "./scenarios.js";
+import { MAGIC_FAULT_SUFFIX, MAGIC_HOST_SUFFIX, SCENARIOS, normaliseScenarioName, type Phase, type ScenarioSpec } from "./scenarios.js";
 
 export interface RegistryEntry {
   readonly name: string;
@@ -40,9 +40,8 @@ export function registryEntry(name: string): RegistryEntry | undefined {
   return BY_NAME.get(normaliseScenarioName(name));
 }
 
-const ARMABLE = Object.fromEntries(
-  PHASES.map((phase) => [phase, REGISTRY.filter((e) => e.phases.includes(phase) && (phase !== "submit" || e.kind === "fault")).map((e) => e.name)]),
-) as Record<Phase, readonly string[]>;
+const armable = (phase: Phase) => REGISTRY.filter((e) => e.phases.includes(phase) && (phase !== "submit" || e.kind === "fault")).map((e) => e.name);
+const ARMABLE: Record<Phase, readonly string[]> = { submit: armable("submit"), poll: armable("poll"), result: armable("result"), webhook: armable("webhook") };
 
 /** Names that a request of this phase may use up from the armed list, beside the store's own submit scenarios. */
 export function armableAt(phase: Phase): readonly string[] {
