@@ -167,29 +167,31 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     }
     const resolved = { scenario };
     let r: SubmitResult | Promise<SubmitResult>;
-    const settle = () => {
-      ex.scenario = resolved.scenario;
-      // Chaos's scenario counts as a fault only when no header, magic host or arming named another.
-      if (fallback !== null && resolved.scenario === fallback) ex.plan = inj;
-    };
     try {
       r = store.submit({ key: ex.key!, request, scenario, origin: originOf(ex.req, deps.publicUrl), fallbackScenario: fallback, webhookFault }, resolved);
     } finally {
-      settle();
+      applied(ex, resolved.scenario, fallback, inj);
     }
-    const done = hide === 0 ? (v: SubmitResult) => submitted(ex, v) : (v: SubmitResult) => then(ex, hideThen(v.job.id, hide), () => submitted(ex, v));
     if (isPromise(r)) {
       r.then(
-        (v) => (settle(), done(v)),
-        (e) => (settle(), fail(ex, e)),
+        (v) => (applied(ex, resolved.scenario, fallback, inj), accepted(ex, v, hide)),
+        (e) => (applied(ex, resolved.scenario, fallback, inj), fail(ex, e)),
       );
-    } else done(r);
+    } else accepted(ex, r, hide);
   }
 
-  /** Hides a new job from its next polls; resolves to null so `then` can chain it. */
-  const hideThen = (jobId: string, polls: number): null | Promise<null> => {
-    const h = store.hideJob(jobId, polls);
-    return isPromise(h) ? h.then(() => null) : null;
+  /** The scenario the store applied; chaos's counts as a fault only when no header, magic host or arming named another. */
+  const applied = (ex: Exchange, scenario: ScenarioName | null, fallback: ScenarioName | null, inj: Injection | null) => {
+    ex.scenario = scenario;
+    if (fallback !== null && scenario === fallback) ex.plan = inj;
+  };
+
+  /** A new job, hidden first from its next polls when poll_not_found was named at its submit. */
+  const accepted = (ex: Exchange, v: SubmitResult, hide: number) => {
+    if (hide === 0) return submitted(ex, v);
+    const h = store.hideJob(v.job.id, hide);
+    if (isPromise(h)) h.then(() => submitted(ex, v), (e) => fail(ex, e));
+    else submitted(ex, v);
   };
 
   function poll(ex: Exchange, jobId: string, query: Record<string, unknown>): void {
