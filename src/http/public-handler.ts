@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import querystring from "node:querystring";
 import type { Logger } from "pino";
-import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
+import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind, type Model } from "../domain/catalog.js";
 import { ApiError, isApiError } from "../domain/errors.js";
 import { CUT_FAULTS, FAULT_HEADER, parseFaultName } from "../domain/faults.js";
-import type { JobWebhookFault } from "../domain/jobs.js";
-import { viewOf } from "../domain/jobs.js";
+import { viewOf, type JobWebhookFault } from "../domain/jobs.js";
 import { magicFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
 import { jobNotFound, submitResponse } from "../domain/submit-flow.js";
 import { resolveSubmit, type SubmitRequest } from "../domain/submit-rules.js";
@@ -13,7 +12,6 @@ import type { WebhookPolicy } from "../domain/webhook-policy.js";
 import type { FaultEngine, Injection } from "../faults/engine.js";
 import * as validators from "../spec/generated/request-validators.js";
 import type { GeneratedOperation } from "../spec/generate.js";
-import type { Model } from "../domain/catalog.js";
 import type { PollResult, Store, SubmitResult } from "../store/types.js";
 import { assertJsonContentType, readJsonBody } from "./body.js";
 import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
@@ -116,7 +114,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   };
 
   /** Runs `fn` when a fault decision arrives (at once on a synchronous store); its errors become the answer. */
-  const then = (ex: Exchange, decision: Injection | null | Promise<Injection | null>, fn: (inj: Injection | null) => void) => {
+  const whenDecided = (ex: Exchange, decision: Injection | null | Promise<Injection | null>, fn: (inj: Injection | null) => void) => {
     if (!isPromise(decision)) return fn(decision);
     decision.then((inj) => {
       try {
@@ -146,7 +144,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     ex.modelId = request.model.id;
     const header = ex.req.headers[FAULT_HEADER] as string | undefined;
     if (!faults.active && header === undefined && ex.magicFault === null) return submitWith(ex, request, scenario, null);
-    then(ex, faults.decide(ex.key, "submit", header, ex.magicFault), (inj) => submitWith(ex, request, scenario, inj));
+    whenDecided(ex, faults.decide(ex.key, "submit", header, ex.magicFault), (inj) => submitWith(ex, request, scenario, inj));
   }
 
   function submitWith(ex: Exchange, request: SubmitRequest, scenario: ScenarioName | null, inj: Injection | null): void {
@@ -204,7 +202,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     if (!model) throw new ApiError("INVALID_MODEL", `Unknown model_id "${modelId}". GET /api/v1/models or /api/v1/vision for the model lists.`);
     const header = ex.req.headers[FAULT_HEADER] as string | undefined;
     if (!faults.active && header === undefined) return pollWith(ex, jobId, model, scenario, null);
-    then(ex, faults.decide(ex.key, "poll", header, null), (inj) => pollWith(ex, jobId, model, scenario, inj));
+    whenDecided(ex, faults.decide(ex.key, "poll", header, null), (inj) => pollWith(ex, jobId, model, scenario, inj));
   }
 
   function pollWith(ex: Exchange, jobId: string, model: Model, scenario: ScenarioName | null, inj: Injection | null): void {
