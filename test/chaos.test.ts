@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { optionsFromArgv } from "../src/cli/args.js";
 import { CHAOS_PROFILE_NAMES, chaosCandidates, decideChaos } from "../src/domain/chaos.js";
@@ -148,6 +149,21 @@ const STEPS_PER_KEY = 500;
  */
 async function chaosRun(seed: number, order: (step: number) => number[]): Promise<Run> {
   const { server } = await startMock({ seed, timing: "fast", rateLimits: false, credits: 100_000, journalSize: 5000, chaos: 0.1, chaosProfile: "flaky-network" });
+  // Keep-alive, as clients do: a fault that cuts a connection costs a new one, the rest reuse theirs.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (method: string, path: string, key: string, body?: unknown) =>
+    new Promise<{ status: number; text: string } | null>((resolve) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers = { Authorization: `Bearer ${key}`, ...(payload ? { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(payload)) } : {}) };
+      const req = http.request({ agent, host: "127.0.0.1", port: server.port, method, path, headers }, (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on("error", () => resolve(null));
+      });
+      req.on("error", () => resolve(null));
+      req.end(payload);
+    });
   try {
     server.freeze();
     await control(server, "PUT", "/chaos", { params: { latency: { ms: 1 } } });
@@ -155,12 +171,11 @@ async function chaosRun(seed: number, order: (step: number) => number[]): Promis
     for (let step = 0; step < STEPS_PER_KEY; step++) {
       for (const k of order(step)) {
         const key = KEYS[k]!;
-        const auth = { Authorization: `Bearer ${key}` };
         if (step % 5 === 0) {
-          const r = await probe(server.port, { method: "POST", path: "/api/v1/vision", headers: auth, body: { model_id: "moondream2", image_url: "https://example.com/p.jpg" } });
-          if (r.status === 202) lastJob[key] = JSON.parse(r.body.toString()).job_id;
+          const r = await send("POST", "/api/v1/vision", key, { model_id: "moondream2", image_url: "https://example.com/p.jpg" });
+          if (r?.status === 202) lastJob[key] = JSON.parse(r.text).job_id;
         } else {
-          await probe(server.port, { method: "GET", path: `/api/v1/jobs/${lastJob[key] ?? "none"}?model_id=moondream2`, headers: auth });
+          await send("GET", `/api/v1/jobs/${lastJob[key] ?? "none"}?model_id=moondream2`, key);
         }
       }
     }
@@ -172,6 +187,7 @@ async function chaosRun(seed: number, order: (step: number) => number[]): Promis
     const report = (await control(server, "GET", "/faults?limit=5000")).body;
     return { perKey, report, requests: STEPS_PER_KEY * KEYS.length };
   } finally {
+    agent.destroy();
     await server.close();
   }
 }
@@ -206,10 +222,5 @@ describe("seeded chaos over 2,000 requests", () => {
     const byKey = (log: Record<string, unknown>[]) => KEYS.map((k) => log.filter((e) => e.key_ref === keyRef(k)).map((e) => `${e.phase} ${e.fault} ${e.status}`));
     expect(byKey(first.report.log).flat().length).toBe(first.report.total);
     expect(byKey(other.report.log)).toEqual(byKey(first.report.log));
-  }, 120_000);
-
-  it("meets other faults under another seed", async () => {
-    const other = await chaosRun(99, roundRobin);
-    expect(other.perKey).not.toEqual(first.perKey);
   }, 120_000);
 });
