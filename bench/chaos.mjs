@@ -6,8 +6,11 @@
 // chaos and samples the process's RSS to show memory stays flat.
 // Writes bench/results/chaos.json.
 //
-// Env: CHAOS_RATE (default 500 req/s), CHAOS_DURATION (s per round, default 10),
-// CHAOS_ROUNDS (default 4), CHAOS_SOAK (s, default 60), CHAOS_SHARE (default 0.1),
+// Many short alternating rounds, compared by their median p99 (and the best
+// round of each), so a shared machine's load spikes hit both sides alike.
+//
+// Env: CHAOS_RATE (default 500 req/s), CHAOS_DURATION (s per round, default 6),
+// CHAOS_ROUNDS (default 8), CHAOS_SOAK (s, default 60), CHAOS_SHARE (default 0.1),
 // CHAOS_KEYS (default 50).
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -15,8 +18,8 @@ import os from "node:os";
 import { envNumber, json, killAllChildren, machine, median, pct, round2, startMockCli, table, writeResult } from "./lib.mjs";
 
 const RATE = envNumber("CHAOS_RATE", 500);
-const DURATION = envNumber("CHAOS_DURATION", 10);
-const ROUNDS = envNumber("CHAOS_ROUNDS", 4);
+const DURATION = envNumber("CHAOS_DURATION", 6);
+const ROUNDS = envNumber("CHAOS_ROUNDS", 8);
 const SOAK = envNumber("CHAOS_SOAK", 60);
 const SHARE = envNumber("CHAOS_SHARE", 0.1);
 const KEYS = envNumber("CHAOS_KEYS", 50);
@@ -113,6 +116,7 @@ async function main() {
   const m = machine();
   const loadStart = os.loadavg()[0];
   log(`bench:chaos: ${RATE} req/s polls over ${KEYS} keys, ${ROUNDS} rounds of ${DURATION} s off / ${DURATION} s at --chaos ${SHARE} ${PROFILE}, then a ${SOAK} s soak; ${m.cpus} CPUs, node ${process.version}, load average ${loadStart.toFixed(2)}`);
+  if (loadStart > m.cpus) log(`  note: the load average (${loadStart.toFixed(2)}) is above the CPU count; p99 figures will mostly measure the other load`);
   const { child, origin } = await startMockCli(MOCK_FLAGS);
   const port = Number(new URL(origin).port);
   const targets = await setup(origin);
@@ -144,6 +148,8 @@ async function main() {
   const offP99 = median(off.map((r) => r.p99));
   const onP99 = median(on.map((r) => r.p99));
   const ratio = round2(onP99 / offP99);
+  const bestOff = Math.min(...off.map((r) => r.p99));
+  const bestOn = Math.min(...on.map((r) => r.p99));
   // Flat: the second half of the soak stays within the first half's range give or take 10 %.
   const mbs = rss.map((r) => r.mb).filter((x) => x !== null);
   const half = Math.floor(mbs.length / 2);
@@ -152,7 +158,8 @@ async function main() {
   const growth = round2(((secondHalfMax - firstHalfMax) / firstHalfMax) * 100);
   const loadEnd = os.loadavg()[0];
   const targetsMet = [
-    { target: "unaffected p99 under chaos ≤ 2× p99 without chaos", value: `${onP99} / ${offP99} ms = ${ratio}×`, pass: ratio <= 2 },
+    { target: "unaffected p99 under chaos ≤ 2× p99 without chaos (medians of the rounds)", value: `${onP99} / ${offP99} ms = ${ratio}×`, pass: ratio <= 2 },
+    { target: "the same, best round of each", value: `${bestOn} / ${bestOff} ms = ${round2(bestOn / bestOff)}×`, pass: bestOn / bestOff <= 2 },
     { target: "RSS flat over the soak (second half's peak ≤ first half's + 10 %)", value: `${firstHalfMax} → ${secondHalfMax} MB (${growth} %)`, pass: growth <= 10 },
   ];
   console.log(
@@ -175,7 +182,7 @@ async function main() {
   const file = writeResult("chaos.json", {
     date: new Date().toISOString(), machine: m, load_average: { start: loadStart, end: loadEnd },
     settings: { rate: RATE, duration_s: DURATION, rounds: ROUNDS, soak_s: SOAK, chaos: SHARE, profile: PROFILE, keys: KEYS, mock_flags: MOCK_FLAGS },
-    off, on, p99: { off: offP99, on: onP99, ratio }, soak: { ...soak, rss, growth_percent: growth, faults_total: faults.total }, targets: targetsMet,
+    off, on, p99: { off: offP99, on: onP99, ratio, best_off: bestOff, best_on: bestOn }, soak: { ...soak, rss, growth_percent: growth, faults_total: faults.total }, targets: targetsMet,
   });
   console.log(`\nwritten: ${file}`);
 }
