@@ -1,13 +1,13 @@
-import http from "node:http";
-import https from "node:https";
-import type { DeliveryRecord, DeliverySettlement } from "../domain/deliveries.js";
+import type http from "node:http";
+import type { DeliveryRecord } from "../domain/deliveries.js";
 import type { Job } from "../domain/jobs.js";
 import { OPEN_WEBHOOKS } from "../domain/webhook-policy.js";
 import type { FaultEngine, Injection } from "../faults/engine.js";
 import type { Store } from "../store/types.js";
-import { isRefusal, WebhookDestinations } from "./destinations.js";
+import { WebhookDestinations } from "./destinations.js";
 import { DelayedDeliveries } from "./delayed.js";
 import { webhookPayload } from "./payload.js";
+import { postWebhook } from "./post.js";
 import { signWebhook } from "./signature.js";
 
 export type Tamper = "signature" | "timestamp" | "body";
@@ -160,7 +160,7 @@ export class WebhookDispatcher {
     const sent = tamper === "body" ? body.replace(/"status":"(completed|failed)"/, '"status":"tampered"') : body;
     const store = this.#deps.store;
     const record = await store.addDelivery(this.#newRecord(job, headers, sent, redeliveryOf, tamper, fault));
-    const settled = this.#post(record, sent)
+    const settled = postWebhook(record, sent, { timeoutMs: this.#deps.timeoutMs, destinations: this.#destinations, requests: this.#requests })
       .then((s) => store.settleDelivery(record.id, s))
       .catch(() => {});
     this.#hold(settled);
@@ -180,49 +180,6 @@ export class WebhookDispatcher {
   #track<T>(p: Promise<T>): Promise<T> {
     this.#hold(p);
     return p;
-  }
-
-  #post(record: DeliveryRecord, body: string): Promise<DeliverySettlement> {
-    const started = performance.now();
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      let settled = false;
-      const settle = (outcome: DeliverySettlement["outcome"], status: number | null, error: string | null) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ outcome, responseStatus: status, error, durationMs: Math.round(performance.now() - started) });
-      };
-      let req: http.ClientRequest;
-      try {
-        const url = new URL(record.url);
-        const client = url.protocol === "https:" ? https : http;
-        const destination = this.#destinations.requestOptions(url);
-        if ("refused" in destination) return settle("refused", null, destination.refused);
-        req = client.request(url, { method: "POST", headers: { ...record.requestHeaders, "Content-Length": String(Buffer.byteLength(body)) }, ...destination.options });
-      } catch (e) {
-        settle("connection_error", null, (e as Error).message);
-        return;
-      }
-      this.#requests.add(req);
-      // A deadline for the whole attempt (connect to response headers), not a socket idle
-      // timeout: a receiver trickling bytes must not hold a delivery open past it.
-      timer = setTimeout(() => {
-        settle("timeout", null, `no response within ${this.#deps.timeoutMs} ms`);
-        req.destroy();
-      }, this.#deps.timeoutMs);
-      req.on("response", (res) => {
-        const s = res.statusCode ?? 0;
-        settle(s >= 200 && s < 300 ? "delivered" : s >= 300 && s < 400 ? "redirect" : "http_error", s, null);
-        res.resume();
-      });
-      req.on("error", (e) => settle(isRefusal(e) ? "refused" : "connection_error", null, e.message));
-      req.on("close", () => {
-        this.#requests.delete(req);
-        settle("connection_error", null, "socket closed before a response");
-      });
-      req.end(body);
-    });
   }
 
   /** Resolves once every delivery started so far (and any started meanwhile) has settled. */
