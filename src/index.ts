@@ -5,7 +5,10 @@ export { DEFAULT_OPTIONS, OPTION_DOCS, resolveOptions, type MockOptions } from "
 export { verifyWebhook, signWebhook } from "./webhooks/signature.js";
 export { createWebhookReceiver } from "./webhooks/receiver.js";
 export { ERRORS, ApiError, type ErrorCode } from "./domain/errors.js";
-export { SCENARIOS, SCENARIO_NAMES, type ScenarioName } from "./domain/scenarios.js";
+export { SCENARIOS, SCENARIO_NAMES, PHASES, type ScenarioName, type Phase } from "./domain/scenarios.js";
+export { FAULTS, FAULT_NAMES, type FaultName } from "./domain/faults.js";
+export { REGISTRY, type RegistryEntry } from "./domain/registry.js";
+export { CHAOS_PROFILES, CHAOS_PROFILE_NAMES, decideChaos, type ChaosProfileName } from "./domain/chaos.js";
 export { TRYON_MODELS, VISION_MODELS, GENERATE_MODELS, GARMENT_TYPES } from "./domain/catalog.js";
 export { RATE_LIMITS } from "./domain/rate-limits.js";
 export { SpecValidators } from "./spec/validators.js";

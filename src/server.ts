@@ -44,6 +44,9 @@ export interface ControlMethods<Y extends boolean> {
   export: ControlPlane["export"];
   listJobs: ControlPlane["listJobs"];
   resolveKey: ControlPlane["resolveKey"];
+  chaos: ControlPlane["chaos"];
+  setChaos: ControlPlane["setChaos"];
+  faults: ControlPlane["faults"];
 }
 
 export interface MockServer<Y extends boolean = true> extends ControlMethods<Y> {
@@ -132,6 +135,7 @@ export async function createMockServer<O extends Partial<MockOptions>>(partial: 
   const close = () =>
     (closing ??= (async () => {
       rt.due.stop();
+      rt.faults.close();
       draining = true;
       for (const socket of sockets) {
         const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
@@ -144,7 +148,7 @@ export async function createMockServer<O extends Partial<MockOptions>>(partial: 
       clearTimeout(cut);
       await store.close();
     })());
-  return Object.assign(new ControlPlane({ store, dispatcher: rt.dispatcher, due: rt.due }), {
+  return Object.assign(new ControlPlane({ store, dispatcher: rt.dispatcher, due: rt.due, faults: rt.faults }), {
     baseUrl: `${origin}/api/v1`, origin, port, server, close,
     mock: { options, store, runtime: rt },
   }) as unknown as MockServer<Sync<O["store"]>>;

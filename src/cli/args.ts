@@ -12,6 +12,7 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
   };
   const options: Partial<MockOptions> = {};
   const int = (s: string) => (/^-?\d+$/.test(s.trim()) ? Number(s) : NaN);
+  const decimal = (s: string) => (/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(s) ? Number(s) : NaN);
   // "a, b" and "a,b" alike; the single word any stays a word.
   const list = (s: string) => (s.trim().toLowerCase() === "any" ? "any" : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
   for (const d of OPTION_DOCS) {
@@ -24,6 +25,9 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
     switch (d.key) {
       case "port": case "seed": case "credits": case "journalSize": case "webhookTimeoutMs": case "bodyLimitBytes": case "workers": case "maxKeys":
         (options as Record<string, unknown>)[d.key] = int(v);
+        break;
+      case "chaos":
+        options.chaos = decimal(v);
         break;
       case "rateLimits":
         options.rateLimits = v === "on" || v === "true" ? true : v === "off" || v === "false" ? false : (v as unknown as boolean);

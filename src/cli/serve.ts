@@ -48,7 +48,9 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     return 2;
   }
   const o = server.mock.options;
-  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${guardSummary(o)})`;
+  // The chaos seed is printed even without --seed, so a run that broke a client can be replayed.
+  const chaos = o.chaos > 0 ? `, chaos ${o.chaos} ${o.chaosProfile} (seed ${server.chaos().seed})` : "";
+  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${chaos}${guardSummary(o)})`;
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       // Stop accepting first: once this line is printed, new connections are refused.

@@ -1,6 +1,8 @@
 import { createHash, hash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultName } from "../domain/faults.js";
 import type { RequestEventData } from "../events/types.js";
+import type { Injection } from "../faults/engine.js";
 import { keyIfAny } from "./context.js";
 
 /**
@@ -28,7 +30,13 @@ export class Exchange {
   scenario: string | null = null;
   fault: string | null = null;
   responseLost = false;
+  /** No response at all was sent (a reset or an empty reply before processing): journaled as status 0. */
+  noResponse = false;
   recorded = false;
+  /** The fault this request meets, once decided (null on the hot path). */
+  plan: Injection | null = null;
+  /** A fault named by a magic image host in the submit body. */
+  magicFault: FaultName | null = null;
 
   constructor(
     readonly req: IncomingMessage,
@@ -40,7 +48,7 @@ export class Exchange {
     const req = this.req;
     return {
       time_ms: timeMs, wall_ms: this.wallMs, method: req.method ?? "GET", path: this.path, query: this.query,
-      host: req.headers.host ?? null, status: this.res.statusCode, key: this.key ?? keyIfAny(req), operation: this.operation,
+      host: req.headers.host ?? null, status: this.noResponse ? 0 : this.res.statusCode, key: this.key ?? keyIfAny(req), operation: this.operation,
       job_id: this.jobId, model_id: this.modelId, job_status: this.jobStatus, error_code: this.errorCode,
       retry_after_s: this.retryAfter, body_hash: this.bodyHash, credits_used: this.creditsUsed, scenario: this.scenario,
       fault: this.fault, response_lost: this.responseLost, duration_ms: Math.round((performance.now() - this.started) * 100) / 100, replica,
