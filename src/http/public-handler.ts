@@ -27,6 +27,8 @@ export interface PublicDeps {
   record: (ex: Exchange) => void;
   /** Which webhook_url literals a submit may name. */
   webhookPolicy: WebhookPolicy;
+  /** Wall clock for each request's arrival time (the doctor judges client timing on it). */
+  wallNow: () => number;
 }
 
 export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -55,7 +57,7 @@ function requestScenario(req: IncomingMessage, body: Record<string, unknown>): S
  * request waits on a promise.
  */
 export function createPublicHandler(deps: PublicDeps): PublicHandler {
-  const { store, logger } = deps;
+  const { store, logger, wallNow } = deps;
   const router = new SpecRouter();
   const catalogs: Record<string, Buffer> = {
     listModels: Buffer.from(JSON.stringify(tryonCatalogBody())),
@@ -73,6 +75,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     if (!api) logger.error({ err, method: ex.req.method, path: ex.path }, "unexpected error");
     const e = api ?? new ApiError("INTERNAL_ERROR");
     ex.errorCode = e.code;
+    ex.errorMessage = e.message;
     if (e.code === "RATE_LIMIT_EXCEEDED") ex.retryAfter = Number(e.headers["Retry-After"]);
     if (ex.res.headersSent) ex.res.destroy();
     else sendError(ex.res, e);
@@ -161,7 +164,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   }
 
   return function publicHandler(req, res) {
-    const ex = new Exchange(req, res);
+    const ex = new Exchange(req, res, wallNow());
     try {
       // Mounted in Express, req.url lost its mount point; originalUrl keeps it.
       const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
