@@ -97,6 +97,7 @@ export class ClientRules {
     if (job.seenTerminal >= 0) return;
     if (r.status === 200 && (r.job_status === "completed" || r.job_status === "failed")) {
       job.seenTerminal = wall;
+      job.terminalPollId = id;
       if (job.inFlight) {
         job.inFlight = false;
         ks.inFlight--;
@@ -116,7 +117,7 @@ export class ClientRules {
       const f = this.#existing(ks, "poll-too-fast", job.id) ??
         this.#c.finding(ks, "poll-too-fast", job.id, job.id, "warn", `Polled ${secs(gap)} after the previous poll of the same job (the docs say every 2–5 s).`, job.lastPoll);
       if (f !== null) {
-        if (f.count === 0) f.cite(job.lastPollId, job.lastPoll, "the previous poll of this job");
+        if (f.count === 0) f.cite(job.lastPollId, job.lastPoll, `GET ${JOBS_PATH}${job.id} (the previous poll of this job)`);
         f.hit(r.wall_ms).citeRequest(id, r);
       }
     }
@@ -201,7 +202,9 @@ export class ClientRules {
     if (hash !== null) this.#submitRetry(ks, id, r, hash);
     if (r.status !== 202 || r.job_id === null) return;
     const wall = r.wall_ms;
-    this.#c.track(r.job_id, ks, r.model_id, wall).host = r.host;
+    const job = this.#c.track(r.job_id, ks, r.model_id, wall);
+    job.host = r.host;
+    job.submitId = id;
     if (hash === null) return;
     const accepted = (ks.accepted ??= new Map());
     const prev = accepted.get(hash);

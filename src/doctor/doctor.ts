@@ -146,6 +146,7 @@ export class Doctor {
     for (const f of judgeJob(job, true, this.#clock())) {
       const stored = this.#finding(job.ks, f.rule, job.id, job.id, f.severity, f.message, f.first);
       stored?.hit(f.last, f.credits);
+      for (const e of f.evidence) stored?.cite(e.id, e.wall, e.request);
     }
     this.#forget(job);
   }
@@ -170,6 +171,7 @@ export class Doctor {
     } else if (FAILED_DELIVERY.has(d.outcome) && d.redeliveryOf === null) {
       job.deliveryFailed = this.#deps.wallNow();
       job.deliveryOutcome = d.outcome;
+      job.deliveryId = d.id;
     }
   }
 

@@ -127,6 +127,10 @@ export class KeyState {
 export class JobTrack {
   /** Host header of the submit: the host of the poll_url it got back. */
   host: string | null = null;
+  /** Journal ids cited as evidence: the submit, the poll that saw the end, the first delivery. */
+  submitId: string | null = null;
+  terminalPollId: string | null = null;
+  deliveryId: string | null = null;
   lastPoll = -1;
   lastPollId: string | null = null;
   lastPollError = false;
