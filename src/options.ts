@@ -36,6 +36,8 @@ export interface MockOptions {
   keys: string;
   /** Accounts that --keys auto creates at most. */
   maxKeys: number;
+  /** The integration doctor (GET /__mock/doctor): judges the clients' traffic against the docs' rules. */
+  doctor: boolean;
   /** Wall clock; tests may inject one. Not a CLI flag. */
   wallNow: () => number;
   /** Interval of the SSE heartbeat comment; tests shorten it. Not a CLI flag. */
@@ -73,6 +75,7 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { key: "webhookAllow", flag: "--webhook-allow", env: "MOCK_WEBHOOK_ALLOW", default: "loopback bind: any HTTPS, http on loopback; otherwise public HTTPS only", help: "Comma-separated webhook destinations: host names, *.suffix, CIDRs (IPv4/IPv6), or any. Listed destinations may be http or https; nothing else is sent to." },
   { key: "keys", flag: "--keys", env: "MOCK_KEYS", default: "auto", help: "auto (any well-formed key is provisioned on first use) or a JSON/YAML file of keys and their credits; other keys get 401." },
   { key: "maxKeys", flag: "--max-keys", env: "MOCK_MAX_KEYS", default: "100000", help: "Most accounts --keys auto creates; past it a new key gets a JSON error naming this flag." },
+  { key: "doctor", flag: "--doctor", env: "MOCK_DOCTOR", default: "on", help: "on or off. The integration doctor: what your client does that will hurt it against the live API (GET /__mock/doctor, `artemotion-mock doctor`)." },
 ];
 
 export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
@@ -97,6 +100,7 @@ export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
   webhookAllow: null,
   keys: "auto",
   maxKeys: 100_000,
+  doctor: true,
   wallNow: Date.now,
   sseHeartbeatMs: 15_000,
 });
@@ -119,6 +123,7 @@ export function resolveOptions(partial: Partial<MockOptions> = {}): Readonly<Moc
   if (!TIMINGS.includes(o.timing)) fail("--timing", `must be one of ${TIMINGS.join(", ")}`);
   if (!isInt(o.credits, 0, 1e12)) fail("--credits", "must be a non-negative integer");
   if (typeof o.rateLimits !== "boolean") fail("--rate-limits", "must be on or off");
+  if (typeof o.doctor !== "boolean") fail("--doctor", "must be on or off");
   if (o.adminToken !== null && (typeof o.adminToken !== "string" || o.adminToken.length < 8)) fail("--admin-token", "must be at least 8 characters");
   if (o.publicUrl !== null) {
     try {

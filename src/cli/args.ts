@@ -25,8 +25,8 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
       case "port": case "seed": case "credits": case "journalSize": case "webhookTimeoutMs": case "bodyLimitBytes": case "workers": case "maxKeys":
         (options as Record<string, unknown>)[d.key] = int(v);
         break;
-      case "rateLimits":
-        options.rateLimits = v === "on" || v === "true" ? true : v === "off" || v === "false" ? false : (v as unknown as boolean);
+      case "rateLimits": case "doctor":
+        (options as Record<string, unknown>)[d.key] = v === "on" || v === "true" ? true : v === "off" || v === "false" ? false : v;
         break;
       case "allowedHosts": case "webhookAllow":
         (options as Record<string, unknown>)[d.key] = list(v);
