@@ -346,7 +346,7 @@ describe("the doctor's rules over synthetic events", () => {
       const ids = [1, 2, 3].map((n) => s.wait(5000).request({ ...imageError, body_hash: `b${n}` }));
       const [f] = s.findings("rejected-input-repeated");
       expect(f).toMatchObject({ severity: "warn", count: 3, subject: "IMAGE_ERROR: Image error: Private URLs not allowed" });
-      expect(f!.message).toBe('IMAGE_ERROR "Image error: Private URLs not allowed" was answered 3 times: the client resends instead of handling it.');
+      expect(f!.message).toBe("IMAGE_ERROR was answered 3 times (Image error: Private URLs not allowed): the client resends instead of handling it.");
       expect(f!.evidence.map((e) => e.id)).toEqual(ids);
     });
 

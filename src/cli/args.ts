@@ -49,6 +49,7 @@ export function helpText(): string {
     "Commands:",
     "  serve       Start the mock (what `npm start` runs)",
     "  contract    Run the contract suite (see `artemotion-mock contract --help`)",
+    "  doctor      Ask a running mock what your client does that will hurt it (see `artemotion-mock doctor --help`)",
     "",
     "Options for serve:",
     ...rows,

@@ -12,6 +12,10 @@ async function main(argv: string[]): Promise<number> {
     const { runContractCli } = await import("./contract.js");
     return runContractCli(rest, process.env, out);
   }
+  if (command === "doctor") {
+    const { runDoctorCli } = await import("./doctor.js");
+    return runDoctorCli(rest, process.env, out);
+  }
   if (command !== "serve") {
     out.err(`artemotion-mock: unknown command "${command}". Try --help.`);
     return 2;

@@ -314,7 +314,7 @@ export class ClientRules {
       return;
     }
     const f = this.#existing(ks, "rejected-input-repeated", subject) ??
-      this.#c.finding(ks, "rejected-input-repeated", subject, null, "warn", `${code} "${r.error_message ?? ""}" was answered {peak} times: the client resends instead of handling it.`, entry.first[0]?.wall ?? r.wall_ms);
+      this.#c.finding(ks, "rejected-input-repeated", subject, null, "warn", `${code} was answered {peak} times (${r.error_message ?? "no message"}): the client resends instead of handling it.`, entry.first[0]?.wall ?? r.wall_ms);
     if (f === null) return;
     if (f.count === 0) for (const e of entry.first) f.hit(e.wall).cite(e.id, e.wall, e.request);
     entry.first = [];

@@ -1,3 +1,4 @@
+import { maskKey } from "../domain/keys.js";
 import type { FindingView } from "./findings.js";
 import { RULES, type Severity } from "./rules.js";
 
@@ -39,21 +40,48 @@ export function failing(findings: readonly FindingView[], failOn: Severity): Fin
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
-const cut = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 
-/** A plain-text table of findings, then each broken rule's advice: the CLI's output and the shutdown summary. */
+/** Words into lines of at most `width` (a longer word keeps its own line). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
+}
+
+/**
+ * A plain-text table of findings (the message column wrapped to `width`),
+ * then each broken rule's advice and the docs' sentence: the CLI's output and
+ * the shutdown summary. Job ids are shortened; the reports carry them whole.
+ */
 export function formatFindings(findings: readonly FindingView[], width = 120): string {
   if (findings.length === 0) return "No findings.";
-  const rows = findings.map((f) => [f.severity, f.rule, f.key ?? "(no key)", f.job_id ? cut(f.job_id, 13) : "", String(f.count), f.message]);
   const head = ["severity", "rule", "key", "job", "count", "what the client did"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.slice(0).map((r) => (i === 5 ? 0 : r[i]!.length))));
-  const fixed = widths.slice(0, 5).reduce((a, b) => a + b + 2, 0);
-  const msgWidth = Math.max(30, width - fixed);
-  const line = (r: string[]) => r.map((c, i) => (i === 5 ? cut(c, msgWidth) : i === 4 ? c.padStart(widths[i]!) : pad(c, widths[i]!))).join("  ").trimEnd();
-  const out = [line(head), widths.map((w, i) => "-".repeat(i === 5 ? Math.min(msgWidth, 40) : w)).join("  "), ...rows.map(line)];
+  const rows = findings.map((f) => [f.severity, f.rule, f.key ?? "(no key)", f.job_id ? `${f.job_id.slice(0, 8)}…` : "", String(f.count), f.message]);
+  const widths = head.slice(0, 5).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const indent = widths.reduce((a, b) => a + b + 2, 0);
+  const msgWidth = Math.max(40, width - indent);
+  const cells = (r: string[]) => r.slice(0, 5).map((c, i) => (i === 4 ? c.padStart(widths[i]!) : pad(c, widths[i]!))).join("  ");
+  const out = [`${cells(head)}  ${head[5]}`, [...widths, Math.min(msgWidth, 40)].map((w) => "-".repeat(w)).join("  ")];
+  for (const r of rows) {
+    const [first, ...more] = wrap(r[5]!, msgWidth);
+    out.push(`${cells(r)}  ${first}`, ...more.map((l) => `${" ".repeat(indent)}${l}`));
+  }
   const broken = RULES.filter((r) => findings.some((f) => f.rule === r.id));
   out.push("", "Advice:");
   const idWidth = Math.max(...broken.map((r) => r.id.length));
   for (const r of broken) out.push(`  ${pad(r.id, idWidth)}  ${r.advice}`, `  ${pad("", idWidth)}  docs: "${r.doc}"`);
   return out.join("\n");
+}
+
+/** Printed when the mock shuts down, only when there are findings: the last chance to see them. */
+export function shutdownSummary(report: DoctorReport | undefined): string | null {
+  if (!report || report.findings.length === 0) return null;
+  const masked = report.findings.map((f) => ({ ...f, key: f.key === null ? null : maskKey(f.key) }));
+  return [`artemotion-mock doctor: ${report.verdict}`, "", formatFindings(masked), ""].join("\n");
 }
