@@ -2,7 +2,7 @@ import { RATE_LIMITS } from "../domain/rate-limits.js";
 import type { RequestEventData } from "../events/types.js";
 import { requestSummary, type Finding } from "./findings.js";
 import { RULE_INDEX, type RuleId, type Severity } from "./rules.js";
-import { ACCEPTED_MAX, PollWindow, REFUSALS_MAX, REJECTED_MAX, RETRY_WAITS_MAX, type JobTrack, type KeyState } from "./state.js";
+import { ACCEPTED_MAX, compactId, idText, PollWindow, small, REFUSALS_MAX, REJECTED_MAX, RETRY_WAITS_MAX, type JobTrack, type KeyState } from "./state.js";
 
 /** What the request rules need from the doctor: its jobs and its findings. */
 export interface RuleContext {
@@ -48,6 +48,7 @@ const sameOf = (r: RequestEventData, op: string) => (op === "getJob" ? (r.job_id
 export class ClientRules {
   readonly #c: RuleContext;
   readonly #pollQueries = new Map<string, string>();
+  readonly #hosts = new Map<string, string>();
 
   constructor(context: RuleContext) {
     this.#c = context;
@@ -90,14 +91,14 @@ export class ClientRules {
     }
     if (job.lastPoll >= 0) this.#gap(ks, id, r, job, wall - job.lastPoll);
     job.lastPoll = wall;
-    job.lastPollId = id;
+    job.lastPollId = compactId(id);
     job.lastPollRateLimited = r.status === 429;
     job.lastPollError = retryable(r.status);
     if (job.deliveryFailed >= 0 && wall >= job.deliveryFailed) job.reconciled = true;
     if (job.seenTerminal >= 0) return;
     if (r.status === 200 && (r.job_status === "completed" || r.job_status === "failed")) {
       job.seenTerminal = wall;
-      job.terminalPollId = id;
+      job.terminalPollId = job.lastPollId;
       if (job.inFlight) {
         job.inFlight = false;
         ks.inFlight--;
@@ -117,16 +118,16 @@ export class ClientRules {
       const f = this.#existing(ks, "poll-too-fast", job.id) ??
         this.#c.finding(ks, "poll-too-fast", job.id, job.id, "warn", `Polled ${secs(gap)} after the previous poll of the same job (the docs say every 2–5 s).`, job.lastPoll);
       if (f !== null) {
-        if (f.count === 0) f.cite(job.lastPollId, job.lastPoll, `GET ${JOBS_PATH}${job.id} (the previous poll of this job)`);
+        if (f.count === 0) f.cite(idText(job.lastPollId), job.lastPoll, `GET ${JOBS_PATH}${job.id} (the previous poll of this job)`);
         f.hit(r.wall_ms).citeRequest(id, r);
       }
     }
     if (job.lastPollError) {
       const before = job.retryGap > 0 ? job.retryGap : job.cadence;
       if (before > 0 && noLonger(gap, before)) this.#noBackoff(ks, id, r, gap);
-      job.retryGap = gap;
+      job.retryGap = small(gap);
     } else if (job.seenTerminal < 0) {
-      job.cadence = gap;
+      job.cadence = small(gap);
       job.retryGap = 0;
       ks.pace = ks.paceSamples === 0 ? gap : ks.pace * 0.8 + gap * 0.2;
       ks.paceSamples++;
@@ -170,6 +171,15 @@ export class ClientRules {
     f.peak = Math.max(f.peak, ks.lockstepCount);
   }
 
+  /** One copy of each Host string for every job that names it (bounded: hosts come from clients). */
+  #host(host: string | null): string | null {
+    if (host === null) return null;
+    const known = this.#hosts.get(host);
+    if (known !== undefined) return known;
+    if (this.#hosts.size < 64) this.#hosts.set(host, host);
+    return host;
+  }
+
   #pollQuery(modelId: string): string {
     let q = this.#pollQueries.get(modelId);
     if (q === undefined) this.#pollQueries.set(modelId, (q = `model_id=${encodeURIComponent(modelId)}`));
@@ -203,8 +213,8 @@ export class ClientRules {
     if (r.status !== 202 || r.job_id === null) return;
     const wall = r.wall_ms;
     const job = this.#c.track(r.job_id, ks, r.model_id, wall);
-    job.host = r.host;
-    job.submitId = id;
+    job.host = this.#host(r.host);
+    job.submitId = compactId(id);
     if (hash === null) return;
     const accepted = (ks.accepted ??= new Map());
     const prev = accepted.get(hash);

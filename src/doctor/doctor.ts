@@ -49,9 +49,11 @@ export class Doctor {
   readonly #rules: ClientRules;
   #requests = 0;
   #untracked = 0;
+  readonly #epoch: { wall: number; virtual: number };
 
   constructor(deps: DoctorDeps) {
     this.#deps = deps;
+    this.#epoch = { wall: deps.wallNow(), virtual: deps.now() };
     this.limits = Object.freeze({ ...DEFAULT_DOCTOR_LIMITS, ...deps.limits });
     this.#book = new FindingBook(this.limits.maxFindings);
     this.#rules = new ClientRules({
@@ -116,7 +118,7 @@ export class Doctor {
     let job = this.#jobs.get(id);
     if (job !== undefined) return job;
     const model = modelId === null ? undefined : findModel(modelId);
-    job = new JobTrack(id, ks, model?.id ?? modelId ?? "", model !== undefined && model.kind !== "vision", model?.credits ?? 0, wall);
+    job = new JobTrack(id, ks, model?.id ?? modelId ?? "", model !== undefined && model.kind !== "vision", model?.credits ?? 0, wall, this.#epoch);
     if (this.#jobs.size >= this.limits.maxJobs) {
       const oldest = this.#jobs.values().next().value!;
       this.#forget(oldest);
@@ -169,9 +171,7 @@ export class Doctor {
       job.delivered = true;
       job.reconciled = true;
     } else if (FAILED_DELIVERY.has(d.outcome) && d.redeliveryOf === null) {
-      job.deliveryFailed = this.#deps.wallNow();
-      job.deliveryOutcome = d.outcome;
-      job.deliveryId = d.id;
+      job.deliveryFailedAt(this.#deps.wallNow(), d.outcome, d.id);
     }
   }
 

@@ -1,6 +1,6 @@
 import { findModel } from "../domain/catalog.js";
 import { Finding } from "./findings.js";
-import type { JobTrack } from "./state.js";
+import { idText, type JobTrack } from "./state.js";
 
 /** At query time a job counts as abandoned only once its client has stopped polling it for this long (wall clock). */
 export const IDLE_MS = 30_000;
@@ -31,7 +31,7 @@ export function judgeJob(job: JobTrack, final: boolean, clock: JudgeClock): Find
     const how = job.lastPoll < 0 ? "was never polled" : `was last polled ${secs(at - job.lastPoll)} ago and never seen finished`;
     const end = final ? "expired" : `is ${outcome} since ${iso(job.finishedMs)} (virtual time)`;
     const f = new Finding("abandoned-job", "warn", key, job.id, null, `The job ${how}; it ${end}. ${job.credits} credits paid for nothing.`, job.createdWall).hit(at, job.credits);
-    out.push(f.cite(job.submitId, job.createdWall, `POST /api/v1/${findModel(job.modelId)?.kind ?? "…"} → 202 (job ${job.id})`));
+    out.push(f.cite(idText(job.submitId), job.createdWall, `POST /api/v1/${findModel(job.modelId)?.kind ?? "…"} → 202 (job ${job.id})`));
   }
   const known = job.seenTerminal >= 0 || job.delivered;
   if (job.image && job.completed && terminal && known && !job.downloaded) {
@@ -39,7 +39,7 @@ export function judgeJob(job: JobTrack, final: boolean, clock: JudgeClock): Find
       ? "The job completed and expired 24 h later; none of its result URLs was ever downloaded, so the result is lost."
       : `The job completed and none of its result URLs was downloaded yet; they expire at ${iso(job.expiresMs)} (virtual time).`;
     const f = new Finding("result-not-downloaded", final ? "error" : "warn", key, job.id, null, message, job.seenTerminal >= 0 ? job.seenTerminal : at).hit(at, final ? job.credits : 0);
-    out.push(job.terminalPollId === null ? f : f.cite(job.terminalPollId, job.seenTerminal, `the poll that saw job ${job.id} completed`));
+    out.push(job.terminalPollId === null ? f : f.cite(idText(job.terminalPollId), job.seenTerminal, `the poll that saw job ${job.id} completed`));
   }
   if (job.webhook && job.deliveryFailed >= 0 && !job.reconciled) {
     const polls = job.ks.polls === 0 ? "the key never polls" : "the job was never polled after it";
