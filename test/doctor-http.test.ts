@@ -59,7 +59,7 @@ describe("the doctor against a deliberately bad client, through real HTTP", () =
     wait(800);
     await api.poll(submit.body.poll_url);
     const [f] = await findingsOf("poll-too-fast");
-    expect(f).toMatchObject({ severity: "warn", key: MASKED, job_id: submit.body.job_id, count: 1, message: expect.stringContaining("0.8 s after the previous poll") });
+    expect(f).toMatchObject({ severity: "warn", key: MASKED, job_id: submit.body.job_id, count: 1, message: expect.stringContaining("Polled 800 ms after the previous poll") });
     expect(f!.evidence).toHaveLength(2);
     await expectJournaled(f!);
   });

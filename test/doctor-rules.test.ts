@@ -49,7 +49,7 @@ describe("the doctor's rules over synthetic events", () => {
       s.wait(500).poll(J1);
       const [f] = s.findings("poll-too-fast");
       expect(f).toMatchObject({ severity: "warn", key: KEY, job_id: J1, count: 2 });
-      expect(f!.message).toContain("1.0 s after the previous poll");
+      expect(f!.message).toContain("Polled 1.0 s after the previous poll");
       expect(f!.evidence.map((e) => e.id)).toEqual([first, second, expect.any(String)]);
       expect(f!.evidence[1]!.request).toBe(`GET /api/v1/jobs/${J1}?model_id=image-apps-v2%2Fvirtual-try-on → 200 processing`);
     });

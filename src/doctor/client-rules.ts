@@ -24,7 +24,7 @@ const JOBS_PATH = "/api/v1/jobs/";
 const SUBMITS = new Set(["submitTryon", "submitVision", "submitGenerate"]);
 const REJECTED_CODES = new Set(["INVALID_REQUEST", "IMAGE_ERROR", "MISSING_FIELD"]);
 
-const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const retryable = (status: number) => status === 429 || status >= 500;
 const noLonger = (gap: number, before: number) => gap <= before * 1.05 + TOLERANCE_MS;
 
