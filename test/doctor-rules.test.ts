@@ -387,6 +387,14 @@ describe("the doctor's memory stays bounded", () => {
     const s = new Scene({ maxKeys: 5 });
     for (let i = 0; i < 20; i++) s.request({ key: `ae_test_key${String(i).padStart(8, "0")}` });
     expect(s.doctor.report().seen.keys).toBe(5);
+    // A key that keeps coming back keeps its state (here: the request it was refused).
+    const bad = { key: "ae_test_stays000001", method: "POST", path: "/api/v1/vision", operation: "submitVision", status: 400, error_code: "INVALID_REQUEST", body_hash: "x" };
+    s.request(bad);
+    for (let i = 20; i < 40; i++) {
+      s.request({ key: `ae_test_key${String(i).padStart(8, "0")}` });
+      if (i % 3 === 0) s.request(bad);
+    }
+    expect(s.findings("retry-non-retryable")).toMatchObject([{ key: "ae_test_stays000001", count: 7 }]);
   });
 
   it("forgets a key's jobs and findings when the key is reset, and everything on a full reset", () => {

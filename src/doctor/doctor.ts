@@ -105,11 +105,16 @@ export class Doctor {
     const last = this.#lastKs;
     if (last !== null && last.key === key) return last;
     let ks = this.#keys.get(key);
+    const nearCap = this.#keys.size >= this.limits.maxKeys * 0.9;
     if (ks === undefined) {
       ks = new KeyState(key);
       if (this.#keys.size >= this.limits.maxKeys) this.#keys.delete(this.#keys.keys().next().value!);
-    } else this.#keys.delete(key); // re-inserted below: the map's order is least recently seen first
-    this.#keys.set(key, ks);
+      this.#keys.set(key, ks);
+    } else if (nearCap) {
+      // Near the cap the map's order must be least recently seen first, so a seen key moves to the end.
+      this.#keys.delete(key);
+      this.#keys.set(key, ks);
+    }
     this.#lastKs = ks;
     return ks;
   }
