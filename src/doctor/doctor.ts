@@ -6,7 +6,8 @@ import { judgeJob } from "./judge.js";
 import { ClientRules } from "./client-rules.js";
 import { verdictOf, type DoctorReport } from "./report.js";
 import { RULE_INDEX, type RuleId, type Severity } from "./rules.js";
-import { JobTrack, KeyState } from "./state.js";
+import { JobTrack } from "./job-track.js";
+import { KeyState } from "./state.js";
 
 export interface DoctorLimits {
   /** Jobs tracked at once; past it the oldest is forgotten (and counted as untracked). */
@@ -50,6 +51,7 @@ export class Doctor {
   #requests = 0;
   #untracked = 0;
   readonly #epoch: { wall: number; virtual: number };
+  readonly #pollQueries = new Map<string, string>();
 
   constructor(deps: DoctorDeps) {
     this.#deps = deps;
@@ -123,7 +125,13 @@ export class Doctor {
     let job = this.#jobs.get(id);
     if (job !== undefined) return job;
     const model = modelId === null ? undefined : findModel(modelId);
-    job = new JobTrack(id, ks, model?.id ?? modelId ?? "", model !== undefined && model.kind !== "vision", model?.credits ?? 0, wall, this.#epoch);
+    const canonical = model?.id ?? modelId ?? "";
+    let pollQuery = this.#pollQueries.get(canonical);
+    if (pollQuery === undefined) {
+      pollQuery = `model_id=${encodeURIComponent(canonical)}`;
+      if (this.#pollQueries.size < 64) this.#pollQueries.set(canonical, pollQuery);
+    }
+    job = new JobTrack(id, ks, canonical, pollQuery, model !== undefined && model.kind !== "vision", model?.credits ?? 0, wall, this.#epoch);
     if (this.#jobs.size >= this.limits.maxJobs) {
       const oldest = this.#jobs.values().next().value!;
       this.#forget(oldest);
@@ -135,6 +143,7 @@ export class Doctor {
 
   #forget(job: JobTrack): void {
     if (job.inFlight) job.ks.inFlight--;
+    if (job.ks.hotJob === job) job.ks.hotJob = null;
     this.#jobs.delete(job.id);
   }
 

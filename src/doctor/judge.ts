@@ -1,6 +1,6 @@
 import { findModel } from "../domain/catalog.js";
 import { Finding } from "./findings.js";
-import { idText, type JobTrack } from "./state.js";
+import { idText, type JobTrack } from "./job-track.js";
 
 /** At query time a job counts as abandoned only once its client has stopped polling it for this long (wall clock). */
 export const IDLE_MS = 30_000;
