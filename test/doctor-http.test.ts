@@ -231,6 +231,16 @@ describe("GET /__mock/doctor", () => {
     expect((await control(server, "GET", "/doctor?key=nonsense")).status).toBe(400);
   });
 
+  it("is a method in process too: mock.doctor() with raw keys, mock.doctorProbe() arming a 429", async () => {
+    await start({ timing: "instant" });
+    await api.post("/tryon", TRYON_BODY);
+    const report = server.doctor(KEY);
+    expect(report.findings).toMatchObject([{ rule: "abandoned-job", key: KEY }]);
+    expect(report.findings.map((f) => f.job_id)).toEqual((await doctor()).findings.map((f) => f.job_id));
+    expect(await server.doctorProbe({ rateLimitKey: KEY })).toMatchObject({ receivers: [], armed: { scenario: "rate_limited", key: KEY } });
+    expect((await api.post("/tryon", TRYON_BODY)).status).toBe(429);
+  });
+
   it("says so when the doctor is off, and records nothing", async () => {
     await start({ doctor: false, timing: "instant" });
     await api.post("/tryon", TRYON_BODY);
