@@ -17,3 +17,7 @@ export { openStore } from "./store/open.js";
 export { MemoryStore } from "./store/memory/store.js";
 export type { Store, StoreConfig, MaybePromise } from "./store/types.js";
 export type { MockEvent, StreamEvent, EventStream } from "./events/types.js";
+export { RULES as DOCTOR_RULES, type Rule as DoctorRule, type RuleId as DoctorRuleId } from "./doctor/rules.js";
+export type { DoctorReport } from "./doctor/report.js";
+export type { FindingView as DoctorFinding, Evidence as DoctorEvidence } from "./doctor/findings.js";
+export type { ProbeReport as DoctorProbeReport } from "./doctor/probe.js";

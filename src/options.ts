@@ -40,6 +40,8 @@ export interface MockOptions {
   /** Share of requests (0–1) that meet a seeded fault of `chaosProfile`; 0 turns chaos off. */
   chaos: number;
   chaosProfile: ChaosProfileName;
+  /** The integration doctor (GET /__mock/doctor): judges the clients' traffic against the docs' rules. */
+  doctor: boolean;
   /** Wall clock; tests may inject one. Not a CLI flag. */
   wallNow: () => number;
   /** Interval of the SSE heartbeat comment; tests shorten it. Not a CLI flag. */
@@ -79,6 +81,7 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { key: "maxKeys", flag: "--max-keys", env: "MOCK_MAX_KEYS", default: "100000", help: "Most accounts --keys auto creates (a key gets one when first charged; reads create none); past it a new key's submit gets 401 naming this flag." },
   { key: "chaos", flag: "--chaos", env: "MOCK_CHAOS", default: "0 (off)", help: "Share of requests (0 to 1) that meet a fault from --chaos-profile, decided from --seed: same seed and requests, same faults. /__mock/chaos changes it at run time." },
   { key: "chaosProfile", flag: "--chaos-profile", env: "MOCK_CHAOS_PROFILE", default: DEFAULT_CHAOS_PROFILE, help: `Which faults chaos injects: ${CHAOS_PROFILE_NAMES.join(", ")}.` },
+  { key: "doctor", flag: "--doctor", env: "MOCK_DOCTOR", default: "on", help: "on or off. The integration doctor: what your client does that will hurt it against the live API (GET /__mock/doctor, `artemotion-mock doctor`)." },
 ];
 
 export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
@@ -105,6 +108,7 @@ export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
   maxKeys: 100_000,
   chaos: 0,
   chaosProfile: DEFAULT_CHAOS_PROFILE,
+  doctor: true,
   wallNow: Date.now,
   sseHeartbeatMs: 15_000,
 });
@@ -127,6 +131,7 @@ export function resolveOptions(partial: Partial<MockOptions> = {}): Readonly<Moc
   if (!TIMINGS.includes(o.timing)) fail("--timing", `must be one of ${TIMINGS.join(", ")}`);
   if (!isInt(o.credits, 0, 1e12)) fail("--credits", "must be a non-negative integer");
   if (typeof o.rateLimits !== "boolean") fail("--rate-limits", "must be on or off");
+  if (typeof o.doctor !== "boolean") fail("--doctor", "must be on or off");
   if (o.adminToken !== null && (typeof o.adminToken !== "string" || o.adminToken.length < 8)) fail("--admin-token", "must be at least 8 characters");
   if (o.publicUrl !== null) {
     try {

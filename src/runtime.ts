@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { Logger } from "./http/logger.js";
 import { ControlPlane } from "./control/plane.js";
 import { DueRunner } from "./control/due-runner.js";
+import { Doctor } from "./doctor/doctor.js";
 import type { Exchange } from "./http/exchange.js";
 import { maskKeysIn } from "./domain/keys.js";
 import { FaultEngine } from "./faults/engine.js";
@@ -30,6 +31,8 @@ export interface MockRuntime {
   /** Journals an answered request, logs its line and re-arms the due timer. */
   record: (ex: Exchange) => void;
   replica: string;
+  /** The integration doctor, subscribed to the store's events; null with --doctor off. */
+  doctor: Doctor | null;
 }
 
 export interface RuntimeDeps {
@@ -65,6 +68,12 @@ export function createRuntime(options: Readonly<MockOptions>, deps: RuntimeDeps 
     if (info) logger.info({ method: e.method, path: maskKeysIn(e.path), status: e.status, duration_ms: e.duration_ms, scenario: e.scenario, fault: e.fault }, "request");
     due.poke();
   };
-  const handler = createPublicHandler({ store, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, logger, record, webhookPolicy, faults });
-  return { options, store, logger, dispatcher, due, plane, faults, handler, record, replica };
+  const handler = createPublicHandler({ store, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, logger, record, webhookPolicy, faults, wallNow: options.wallNow });
+  // One subscriber per process sees every replica's events (the Redis store relays them).
+  let doctor: Doctor | null = null;
+  if (options.doctor) {
+    const d = (doctor = new Doctor({ now: () => s.now(), wallNow: options.wallNow, publicHost: options.publicUrl === null ? null : new URL(options.publicUrl).host }));
+    store.events.subscribe((e) => d.observe(e));
+  }
+  return { options, store, logger, dispatcher, due, plane, faults, handler, record, replica, doctor };
 }

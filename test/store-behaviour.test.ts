@@ -288,7 +288,7 @@ describe.each(STORE_FACTORIES)("the $name store", (factory) => {
 
   describe("the journal, counters and reset", () => {
     const request = (path: string, status: number, key: string | null): RequestEventData => ({
-      time_ms: 1, wall_ms: 1, method: "GET", path, query: "", host: null, status, key, operation: null, job_id: null, model_id: null, job_status: null,
+      time_ms: 1, wall_ms: 1, method: "GET", path, query: "", host: null, status, key, operation: null, job_id: null, model_id: null, job_status: null, error_message: null,
       error_code: null, retry_after_s: null, body_hash: null, credits_used: null, scenario: null, fault: null, response_lost: false, duration_ms: 1, replica: "test:1",
     });
 

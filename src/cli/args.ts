@@ -29,8 +29,8 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
       case "chaos":
         options.chaos = decimal(v);
         break;
-      case "rateLimits":
-        options.rateLimits = v === "on" || v === "true" ? true : v === "off" || v === "false" ? false : (v as unknown as boolean);
+      case "rateLimits": case "doctor":
+        (options as Record<string, unknown>)[d.key] = v === "on" || v === "true" ? true : v === "off" || v === "false" ? false : v;
         break;
       case "allowedHosts": case "webhookAllow":
         (options as Record<string, unknown>)[d.key] = list(v);
@@ -56,6 +56,7 @@ export function helpText(): string {
     "  drift       Replay a --record recording against a mock and report the differences (see `artemotion-mock drift --help`)",
     "",
     "  artemotion-mock --version (-v) prints the version.",
+    "  doctor      Ask a running mock what your client does that will hurt it (see `artemotion-mock doctor --help`)",
     "",
     "Options for serve:",
     ...rows,

@@ -1,6 +1,7 @@
 import { createLogger } from "../http/logger.js";
 import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
 import { createMockServer } from "../server.js";
+import { shutdownSummary } from "../doctor/report.js";
 import { loadKeyPolicy } from "../key-file.js";
 import { StoreOpenError } from "../store/open.js";
 
@@ -56,6 +57,8 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
       // Stop accepting first: once this line is printed, new connections are refused.
       const closed = server.close();
       out.log(`artemotion-mock: ${signal}, shutting down`);
+      const summary = shutdownSummary(server.mock.runtime.doctor?.report());
+      if (summary) out.log(summary);
       const force = setTimeout(() => resolve(0), 1900);
       force.unref();
       closed.then(() => {

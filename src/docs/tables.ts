@@ -1,4 +1,5 @@
 import { GENERATE_MODELS, TRYON_MODELS, VISION_MODELS } from "../domain/catalog.js";
+import { RULES } from "../doctor/rules.js";
 import { ERRORS } from "../domain/errors.js";
 import { CHAOS_PROFILES, CHAOS_PROFILE_NAMES, chaosCandidates } from "../domain/chaos.js";
 import { RATE_LIMITS } from "../domain/rate-limits.js";
@@ -44,6 +45,7 @@ export const README_TABLES: Record<string, () => string> = {
         m.kind === "vision" ? (m.prompt === "not_used" ? "not used" : `${m.prompt} (${code(m.promptField)})`) : m.kind === "generate" ? `required (${code("prompt")})` : "",
       ]),
     ),
+  "doctor-rules": () => table(["rule", "severity", "what the client did", "the docs say"], RULES.map((r) => [code(r.id), r.severity, r.title, `"${r.doc.replace(/\|/g, "\\|")}"`])),
   "rate-limits": () => table(["bucket", "per key per minute"], Object.entries(RATE_LIMITS).map(([b, n]) => [b === "poll" ? "polls (GET /jobs)" : `POST /${b}`, String(n)])),
 };
 

@@ -7,6 +7,8 @@ import { FAULT_NAMES } from "../domain/faults.js";
 import { REGISTRY, REGISTRY_NAMES } from "../domain/registry.js";
 import { PHASES, normaliseScenarioName } from "../domain/scenarios.js";
 import type { ControlPlane } from "../control/plane.js";
+import { runProbe } from "../doctor/probe.js";
+import { DISABLED_REPORT } from "../doctor/report.js";
 import type { MockRuntime } from "../runtime.js";
 import { assertJsonContentType } from "./body.js";
 import { maskSecrets } from "./mask.js";
@@ -40,6 +42,7 @@ const SCHEMAS = {
   },
   disarm: { type: "object", properties: { id: { type: "string" }, key: KEY }, additionalProperties: false },
   redeliver: { type: "object", properties: { tamper: { enum: ["signature", "timestamp", "body"] } }, additionalProperties: false },
+  probe: { type: "object", properties: { webhooks: { type: "boolean" }, rate_limit_key: KEY }, additionalProperties: false },
 } as const;
 const V = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)])) as Record<keyof typeof SCHEMAS, ValidateFunction>;
 
@@ -150,6 +153,14 @@ export function controlRouter(rt: MockRuntime): Router {
     ok(res)(await plane.export());
   });
   router.get("/events", sseHandler(rt));
+  router.get("/doctor", async (req, res) => {
+    const k = typeof req.query.key === "string" && req.query.key !== "" ? await key(req.query.key) : undefined;
+    ok(res)(rt.doctor?.report(k) ?? DISABLED_REPORT);
+  });
+  router.post("/doctor/probe", ...body("probe"), async (req, res) => {
+    const k = req.body.rate_limit_key === undefined ? null : await key(req.body.rate_limit_key);
+    ok(res)(await runProbe(plane, { webhooks: req.body.webhooks ?? true, rateLimitKey: k }));
+  });
   router.use((req) => {
     throw new ApiError("NOT_FOUND", `No control route ${req.method} /__mock${req.path}.`);
   });

@@ -33,6 +33,8 @@ export interface PublicDeps {
   webhookPolicy: WebhookPolicy;
   /** Transport faults and chaos; its `active` flag keeps the hot path free of fault work. */
   faults: FaultEngine;
+  /** Wall clock for each request's arrival time (the doctor judges client timing on it). */
+  wallNow: () => number;
 }
 
 export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -68,7 +70,7 @@ const HIDDEN_POLL: Injection = { name: "poll_not_found", kind: "fault", phase: "
  * request waits on a promise.
  */
 export function createPublicHandler(deps: PublicDeps): PublicHandler {
-  const { store, logger, faults } = deps;
+  const { store, logger, faults, wallNow } = deps;
   const router = new SpecRouter();
   const origins = new Origins(deps.publicUrl);
   const catalogs: Record<string, Buffer> = {
@@ -105,6 +107,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     if (!api) logger.error({ err, method: ex.req.method, path: maskKeysIn(ex.path) }, "unexpected error");
     const e = api ?? new ApiError("INTERNAL_ERROR");
     ex.errorCode = e.code;
+    ex.errorMessage = e.message;
     if (e.code === "RATE_LIMIT_EXCEEDED") ex.retryAfter = Number(e.headers["Retry-After"]);
     if (e.fault !== null && ex.plan === null) ex.plan = HIDDEN_POLL;
     if (ex.res.headersSent) ex.res.destroy();
@@ -280,7 +283,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   }
 
   return function publicHandler(req, res) {
-    const ex = new Exchange(req, res);
+    const ex = new Exchange(req, res, wallNow());
     try {
       // Mounted by Express (createApp), req.url lost its mount points to req.baseUrl: "/api/v1", or
       // "/mock/api/v1" in a user's app at /mock. Paths are read relative to the mock, and the user's

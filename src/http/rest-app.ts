@@ -40,7 +40,7 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     if (!UNJOURNALED.test(path)) {
-      const ex = new Exchange(req, res);
+      const ex = new Exchange(req, res, rt.options.wallNow());
       ex.path = path;
       ex.query = q === -1 ? "" : url.slice(q + 1);
       res.locals.exchange = ex;
