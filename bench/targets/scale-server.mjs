@@ -10,6 +10,8 @@ const server = await createMockServer({
   timing: "fast",
   credits: 1_000_000_000,
   logLevel: "silent",
+  // SCALE_DOCTOR=off measures the mock without the doctor's per-job state.
+  doctor: process.env.SCALE_DOCTOR !== "off",
 });
 // The memory store behind the server: its sizes are what the scale bench reports.
 const { store } = server.mock;

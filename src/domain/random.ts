@@ -29,8 +29,19 @@ export function between(rng: Rng, min: number, max: number): number {
  * when seeded (so the same seed and requests give the same ids; the n-th id
  * depends only on the seed and n).
  */
+/**
+ * A string built by concatenation, made flat. randomUUID() and template
+ * literals give V8 rope strings: a job id kept as one costs about 490 bytes
+ * instead of 60, a quarter of a job's memory at 100,000 jobs. Reading a
+ * character makes V8 flatten the rope in place.
+ */
+export function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
+}
+
 export function createIdSource(seed: number | null, from = 0): () => string {
-  if (seed === null) return () => randomUUID();
+  if (seed === null) return () => flat(randomUUID());
   // `from`: ids already drawn, so a restarted seeded store continues its sequence.
   let n = from;
   return () => {
@@ -38,6 +49,6 @@ export function createIdSource(seed: number | null, from = 0): () => string {
     b[6] = (b[6]! & 0x0f) | 0x40;
     b[8] = (b[8]! & 0x3f) | 0x80;
     const hex = b.subarray(0, 16).toString("hex");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    return flat(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`);
   };
 }

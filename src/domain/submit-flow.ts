@@ -9,7 +9,7 @@ import type { JobKind, Model } from "./catalog.js";
 import { ApiError } from "./errors.js";
 import { RESULT_TTL_MS, STATUS_ERROR_POLLS, type Job, type JobWebhookFault } from "./jobs.js";
 import { planJob, type Timing } from "./lifecycle.js";
-import { rngFrom } from "./random.js";
+import { flat, rngFrom } from "./random.js";
 import { RATE_LIMITS, RATE_WINDOW_MS, rateLimitError, type RateBucket } from "./rate-limits.js";
 import { SCENARIO_NAMES, scenarioAppliesTo, type ScenarioName } from "./scenarios.js";
 import type { SubmitRequest } from "./submit-rules.js";
@@ -85,7 +85,7 @@ export function newJob(a: {
   id: string; key: string; request: SubmitRequest; origin: string; scenario: ScenarioName | null;
   now: number; timing: Timing; seed: number | null; webhookFault?: JobWebhookFault | null;
 }): Job {
-  const seed = `${a.seed ?? "random"}:${a.id}`;
+  const seed = flat(`${a.seed ?? "random"}:${a.id}`);
   const plan = planJob(a.request.kind, a.timing, rngFrom(`plan:${seed}`), a.scenario);
   const processingAt = a.now + plan.queueMs;
   const finishedAt = processingAt + plan.processingMs;

@@ -103,7 +103,8 @@ export class MemoryStore implements Store {
     }
     account.credits -= cost;
     this.#idsDrawn++;
-    const job = newJob({ id: this.#nextId(), key, request, origin: this.#sharedOrigin(cmd.origin), scenario, now, timing: this.config.timing, seed: this.config.seed, webhookFault: cmd.webhookFault });
+    // The account's own copy of the key: the request's is a slice of its Authorization header, which a kept job would keep alive.
+    const job = newJob({ id: this.#nextId(), key: account.key, request, origin: this.#sharedOrigin(cmd.origin), scenario, now, timing: this.config.timing, seed: this.config.seed, webhookFault: cmd.webhookFault });
     this.jobIndex.add(job);
     this.limiter.record(key, request.kind, now);
     if (job.webhook) this.#due.push(job.finishedAt, { type: "terminal", jobId: job.id });
