@@ -81,10 +81,12 @@ describe("the dashboard's formatting", () => {
 
   it("says a chaos rate in percent and what a faulted client got, including nothing at all", () => {
     expect([0, 0.005, 0.05, 0.125, 0.2, 1].map(percent)).toEqual(["0 %", "0.5 %", "5 %", "12.5 %", "20 %", "100 %"]);
-    expect(faultResult({ status: 202, response_lost: true, source: "request" })).toBe("response lost (202 not sent)");
-    expect(faultResult({ status: 0, response_lost: false, source: "request" })).toBe("nothing sent");
-    expect(faultResult({ status: null, response_lost: false, source: "webhook" })).toBe("no answer");
-    expect(faultResult({ status: 429, response_lost: false, source: "request" })).toBe("429");
+    const at = { response_lost: false, source: "request" };
+    expect(faultResult({ ...at, fault: "lost_response", status: 202, response_lost: true })).toBe("response lost (202 not sent)");
+    expect(faultResult({ ...at, fault: "reset", status: 0 })).toBe("nothing sent");
+    expect(faultResult({ ...at, fault: "webhook_timeout", status: null, source: "webhook" })).toBe("no answer");
+    expect(faultResult({ ...at, fault: "malformed_json", status: 200 })).toBe("200, body cut");
+    expect(faultResult({ ...at, fault: "rate_limited", status: 429 })).toBe("429");
   });
 
   it("sums up a probe: each receiver's verdict, what was skipped, the 429 armed", () => {

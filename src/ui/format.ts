@@ -85,11 +85,11 @@ export function percent(rate: number): string {
 }
 
 /** What the client got from a faulted request or delivery, in words: a status, or that nothing arrived. */
-export function faultResult(e: { status: number | null; response_lost: boolean; source: string }): string {
+export function faultResult(e: { fault: string; status: number | null; response_lost: boolean; source: string }): string {
   if (e.response_lost) return `response lost (${e.status ?? "?"} not sent)`;
   if (e.status === 0) return "nothing sent";
   if (e.status === null) return e.source === "webhook" ? "no answer" : "—";
-  return String(e.status);
+  return e.fault === "malformed_json" ? `${e.status}, body cut` : String(e.status);
 }
 
 /** POST /__mock/doctor/probe's answer as one sentence for the status line. */
