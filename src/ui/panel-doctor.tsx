@@ -1,4 +1,5 @@
 import { useState } from "preact/hooks";
+import { unlessMissing } from "./api.js";
 import { Badge, Panel, StatusLine, VirtualTable, type Column } from "./components.js";
 import { clockTime, maskKey, probeSummary, shortId } from "./format.js";
 import { useAction, useEnv, useResource } from "./hooks.js";
@@ -69,8 +70,8 @@ export function DoctorPanel() {
   const [probing, setProbing] = useState(false);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const action = useAction();
-  const res = useResource((signal) => api.get<DoctorReport>("/doctor", { key }, signal), KINDS, [key], false, { minGapMs: GAP_MS });
-  const report = res.data;
+  const res = useResource((signal) => unlessMissing(api.get<DoctorReport>("/doctor", { key }, signal)), KINDS, [key], false, { minGapMs: GAP_MS });
+  const report = res.data ?? undefined;
   const findings = report?.findings ?? [];
   const selected = findings.find((f) => idOf(f) === selectedId) ?? null;
   const broken = [...new Map(findings.map((f) => [f.rule, f])).values()];
@@ -120,6 +121,13 @@ export function DoctorPanel() {
     { label: "Credits wasted", width: "7.6rem", cell: (f) => <span class="num">{f.credits_wasted ?? "—"}</span> },
     { label: "What the client did", width: "minmax(10rem, 1fr)", cell: (f) => <span class="ellipsis" title={f.message}>{f.message}</span> },
   ];
+
+  if (res.data === null)
+    return (
+      <Panel id="doctor" title="Doctor">
+        <p class="empty">This mock has no doctor (GET /__mock/doctor is missing): upgrade it to see what your client does that would hurt it against the live API.</p>
+      </Panel>
+    );
 
   return (
     <Panel

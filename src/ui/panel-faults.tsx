@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { HttpError } from "./api.js";
+import { unlessMissing } from "./api.js";
 import { Badge, httpTone, Panel, StatusLine, VirtualTable, type Column } from "./components.js";
 import { clockTime, faultResult, maskKey, percent, shortId } from "./format.js";
 import { useAction, useEnv, useResource } from "./hooks.js";
@@ -13,9 +13,6 @@ const TOP_KEYS = 8;
 
 /** Only requests and deliveries that met a fault change the report. */
 const faulted = (e: WireEvent) => (e.data as { fault?: string | null } | null)?.fault != null;
-
-/** null: the mock predates faults and chaos (no such control route). */
-const orNull = <T,>(p: Promise<T>): Promise<T | null> => p.catch((e: unknown) => (e instanceof HttpError && e.missingRoute ? null : Promise.reject(e)));
 
 function Chaos(props: { chaos: ChaosView; onChanged: (c: ChaosView) => void }) {
   const { api } = useEnv();
@@ -104,9 +101,9 @@ const tally = (m: Record<string, number>) =>
 /** Injected faults (counts by kind, phase and key; the recent log, live), and seeded chaos with a form to change it. */
 export function FaultsPanel() {
   const { api } = useEnv();
-  const report = useResource((signal) => orNull(api.get<FaultReport>("/faults", { limit: LOG_LIMIT }, signal)), KINDS, [], false, { when: faulted });
+  const report = useResource((signal) => unlessMissing(api.get<FaultReport>("/faults", { limit: LOG_LIMIT }, signal)), KINDS, [], false, { when: faulted });
   // Nothing announces a chaos change made elsewhere: re-read it while requests flow (it is small).
-  const chaos = useResource((signal) => orNull(api.get<ChaosView>("/chaos", {}, signal)), CHAOS_KINDS, [], false, { minGapMs: 1000 });
+  const chaos = useResource((signal) => unlessMissing(api.get<ChaosView>("/chaos", {}, signal)), CHAOS_KINDS, [], false, { minGapMs: 1000 });
   const r = report.data;
   const log = r ? [...r.log].reverse() : [];
 
