@@ -118,7 +118,7 @@ export function DoctorPanel() {
     { label: "Count", width: "3.4rem", cell: (f) => <span class="num">{f.count}</span> },
     { label: "First seen", width: "5.6rem", cell: (f) => <span class="mono" title={f.first_seen}>{wallTime(f.first_seen)}</span> },
     { label: "Last seen", width: "5.6rem", cell: (f) => <span class="mono" title={f.last_seen}>{wallTime(f.last_seen)}</span> },
-    { label: "Credits wasted", width: "7.6rem", cell: (f) => <span class="num">{f.credits_wasted ?? "—"}</span> },
+    { label: "Credits wasted", width: "8.6rem", cell: (f) => <span class="num">{f.credits_wasted ?? "—"}</span> },
     { label: "What the client did", width: "minmax(10rem, 1fr)", cell: (f) => <span class="ellipsis" title={f.message}>{f.message}</span> },
   ];
 
