@@ -104,7 +104,7 @@ describe("the Doctor panel", () => {
   it("shows poll-too-fast for a job polled 0.8 s after the previous poll, live, and filters by key", async () => {
     let wall = Date.now();
     const server = await mock({ wallNow: () => wall });
-    const { region } = await dashboard(server);
+    const { region, page } = await dashboard(server);
     const doctor = region("Doctor");
     await doctor.getByText("clean", { exact: true }).waitFor();
 
@@ -131,9 +131,14 @@ describe("the Doctor panel", () => {
     await table.getByText("No findings", { exact: false }).waitFor();
     await doctor.getByRole("button", { name: "Show all keys" }).click();
     await row.waitFor();
-    // A key in the table filters by its key_ref.
-    await row.getByRole("button", { name: MASKED }).click();
+    // A key in the table filters by its key_ref, which the server takes back.
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === "/__mock/doctor" && new URL(r.url()).searchParams.has("key")),
+      row.getByRole("button", { name: MASKED }).click(),
+    ]);
     expect(await filter.inputValue()).toMatch(/^k_[0-9a-f]{12}$/);
+    expect(new URL(answer.url()).searchParams.get("key")).toBe(await filter.inputValue());
+    expect((await answer.json()).findings.map((f: { rule: string }) => f.rule)).toEqual(["poll-too-fast"]);
     await row.waitFor();
   });
 
