@@ -12,7 +12,7 @@ import { launchChromium, openGuardedPage } from "../test/helpers/browser.js";
 import { SEED_KEYS, seedDashboard } from "../test/helpers/ui-seed.js";
 
 const OUT = resolve(process.env.SCREENSHOTS_DIR ?? "screenshots");
-const PANELS = ["scenarios", "deliveries", "clock", "jobs", "requests", "accounts", "session"];
+const PANELS = ["scenarios", "deliveries", "clock", "jobs", "requests", "accounts", "session", "faults", "doctor"];
 
 it("writes a PNG of the dashboard, each panel and /docs", async () => {
   mkdirSync(OUT, { recursive: true });
@@ -34,6 +34,10 @@ it("writes a PNG of the dashboard, each panel and /docs", async () => {
       }
       await page.getByRole("region", { name: "Webhook deliveries" }).getByRole("button", { name: "dlv_000001" }).click();
       await page.getByRole("region", { name: "Webhook deliveries" }).getByRole("heading", { name: "Raw body" }).waitFor();
+      await page.getByRole("region", { name: "Faults" }).getByRole("table").getByRole("row").nth(2).waitFor();
+      const doctor = page.getByRole("region", { name: "Doctor" });
+      await doctor.getByRole("button", { name: "webhook-unverified" }).first().click();
+      await doctor.getByRole("heading", { name: "Evidence" }).waitFor();
       await page.evaluate(() => window.scrollTo(0, 0));
       const size = `${viewport.width}x${viewport.height}`;
       await page.screenshot({ path: join(OUT, `dashboard-${size}.png`) });

@@ -235,6 +235,10 @@ describe("the QA dashboard at /__mock/ui", () => {
     await region("Jobs").getByRole("row").nth(2).waitFor();
     await region("Webhook deliveries").getByRole("button", { name: "dlv_000001" }).click();
     await region("Webhook deliveries").getByRole("heading", { name: "Raw body" }).waitFor();
+    // The seed injected faults and left doctor findings: their panels are checked with data too, a finding opened.
+    await region("Faults").getByRole("table").getByRole("row").nth(2).waitFor();
+    await region("Doctor").getByRole("button", { name: "webhook-unverified" }).first().click();
+    await region("Doctor").getByRole("heading", { name: "Evidence" }).waitFor();
     const result = await new AxeBuilder({ page }).options({ resultTypes: ["violations"] }).analyze();
     const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
     expect(bad.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`)).toEqual([]);

@@ -1,7 +1,7 @@
 /** The dashboard's pure parts, under Node: the SSE parser, formatting, curl and windowing. */
 import { describe, expect, it } from "vitest";
 import { createMockServer } from "../src/server.js";
-import { curlFor, duration, maskKey, relative, statusClass, visibleRange } from "../src/ui/format.js";
+import { curlFor, duration, faultResult, maskKey, percent, probeSummary, relative, statusClass, visibleRange } from "../src/ui/format.js";
 import { SseParser } from "../src/ui/sse.js";
 
 describe("the dashboard's SSE parser", () => {
@@ -77,5 +77,24 @@ describe("the dashboard's formatting", () => {
     expect(visibleRange(26 * 5_000, 260, 26, 10_000)).toEqual({ start: 4_994, end: 5_017 });
     expect(visibleRange(26 * 10_000, 260, 26, 10_000)).toEqual({ start: 9_994, end: 10_000 });
     expect(visibleRange(0, 260, 26, 0)).toEqual({ start: 0, end: 0 });
+  });
+
+  it("says a chaos rate in percent and what a faulted client got, including nothing at all", () => {
+    expect([0, 0.005, 0.05, 0.125, 0.2, 1].map(percent)).toEqual(["0 %", "0.5 %", "5 %", "12.5 %", "20 %", "100 %"]);
+    const at = { response_lost: false, source: "request" };
+    expect(faultResult({ ...at, fault: "lost_response", status: 202, response_lost: true })).toBe("response lost (202 not sent)");
+    expect(faultResult({ ...at, fault: "reset", status: 0 })).toBe("nothing sent");
+    expect(faultResult({ ...at, fault: "webhook_timeout", status: null, source: "webhook" })).toBe("no answer");
+    expect(faultResult({ ...at, fault: "malformed_json", status: 200 })).toBe("200, body cut");
+    expect(faultResult({ ...at, fault: "rate_limited", status: 429 })).toBe("429");
+  });
+
+  it("sums up a probe: each receiver's verdict, what was skipped, the 429 armed", () => {
+    const url = "http://127.0.0.1:9/hook";
+    expect(probeSummary({ receivers: [], skipped: [], armed: null })).toBe("No webhook receiver seen yet: submit a job with a webhook_url and let it finish.");
+    expect(probeSummary({ receivers: [{ url, verdict: "accepts forgeries" }], skipped: [], armed: null })).toBe(`Probed 1 receiver: ${url} accepts forgeries (webhook-unverified).`);
+    expect(
+      probeSummary({ receivers: [{ url, verdict: "rejects forgeries" }], skipped: [{ url: "http://127.0.0.1:8/x", reason: "no delivery to resend yet" }], armed: { key: "ae_test_abcdefgh1234" } }),
+    ).toBe(`Probed 1 receiver: ${url} rejects forgeries; skipped http://127.0.0.1:8/x (no delivery to resend yet); armed one 429 for ae_test_abcd…1234's next submit.`);
   });
 });

@@ -102,3 +102,6 @@ export class Api {
 }
 
 export const errorText = (e: unknown): string => (e instanceof HttpError ? `${e.message} (${e.code})` : e instanceof Error ? e.message : String(e));
+
+/** null when the running mock predates this control route; any other error stays an error. */
+export const unlessMissing = <T>(p: Promise<T>): Promise<T | null> => p.catch((e: unknown) => (e instanceof HttpError && e.missingRoute ? null : Promise.reject(e)));

@@ -6,6 +6,8 @@ import { Live, POLL_MS, type LiveMode } from "./live.js";
 import { AccountsPanel } from "./panel-accounts.js";
 import { ClockPanel, type ClockState } from "./panel-clock.js";
 import { DeliveriesPanel } from "./panel-deliveries.js";
+import { DoctorPanel } from "./panel-doctor.js";
+import { FaultsPanel } from "./panel-faults.js";
 import type { JobLink } from "./panel-jobs.js";
 import { JobsPanel } from "./panel-jobs.js";
 import { RequestsPanel } from "./panel-requests.js";
@@ -21,6 +23,8 @@ const PANELS = [
   ["requests", "Requests"],
   ["accounts", "Accounts"],
   ["session", "Session"],
+  ["faults", "Faults"],
+  ["doctor", "Doctor"],
 ] as const;
 
 const MODE_TEXT: Record<LiveMode, string> = {
@@ -99,6 +103,8 @@ function Dashboard() {
           <p class="hint">Export writes jobs, deliveries, armed scenarios and the journal as one JSON file, for a bug report. Reset asks first.</p>
           <SessionControls onReset={() => live.refreshAll()} />
         </Panel>
+        <FaultsPanel />
+        <DoctorPanel />
       </main>
     </>
   );

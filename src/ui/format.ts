@@ -77,3 +77,35 @@ export const shortId = (id: string, n = 8): string => (id.length > n ? id.slice(
 
 /** Strips the registry's markdown code spans for plain text. */
 export const plain = (md: string): string => md.replace(/`([^`]*)`/g, "$1");
+
+/** A chaos rate (0 to 1) as people say it: 0 %, 0.5 %, 20 %. */
+export function percent(rate: number): string {
+  const p = rate * 100;
+  return `${Number.isInteger(p) ? p : Number(p.toFixed(p < 1 ? 2 : 1))} %`;
+}
+
+/** What the client got from a faulted request or delivery, in words: a status, or that nothing arrived. */
+export function faultResult(e: { fault: string; status: number | null; response_lost: boolean; source: string }): string {
+  if (e.response_lost) return `response lost (${e.status ?? "?"} not sent)`;
+  if (e.status === 0) return "nothing sent";
+  if (e.status === null) return e.source === "webhook" ? "no answer" : "—";
+  return e.fault === "malformed_json" ? `${e.status}, body cut` : String(e.status);
+}
+
+/** POST /__mock/doctor/probe's answer as one sentence for the status line. */
+export function probeSummary(p: {
+  receivers: { url: string; verdict: string }[];
+  skipped: { url: string; reason: string }[];
+  armed: { key: string } | null;
+}): string {
+  const parts: string[] = [];
+  if (p.receivers.length === 0) parts.push(p.skipped.length > 0 ? "No receiver could be probed" : "No webhook receiver seen yet: submit a job with a webhook_url and let it finish");
+  else
+    parts.push(
+      `Probed ${p.receivers.length} receiver${p.receivers.length === 1 ? "" : "s"}: ` +
+        p.receivers.map((r) => `${r.url} ${r.verdict}${r.verdict === "accepts forgeries" ? " (webhook-unverified)" : ""}`).join("; "),
+    );
+  if (p.skipped.length > 0) parts.push(`skipped ${p.skipped.map((s) => `${s.url} (${s.reason})`).join("; ")}`);
+  if (p.armed) parts.push(`armed one 429 for ${maskKey(p.armed.key)}'s next submit`);
+  return parts.join("; ") + ".";
+}

@@ -2,7 +2,7 @@ import { createContext } from "preact";
 import { useContext, useEffect, useRef, useState } from "preact/hooks";
 import { errorText, type Api } from "./api.js";
 import type { Live } from "./live.js";
-import type { EventKind, PageConfig } from "./types.js";
+import type { EventKind, PageConfig, WireEvent } from "./types.js";
 
 export interface Capabilities {
   /** The mock speaks control API v2: events, accounts listing, schedule, export, key_ref, advance to next. */
@@ -33,13 +33,24 @@ export interface Resource<T> {
 /** Reloads at most this often, however fast events come. */
 const MIN_GAP_MS = 200;
 
+export interface ResourceOptions {
+  /** Only events that pass reload (poll ticks and resets always do). */
+  when?: (e: WireEvent) => boolean;
+  /** A longer gap between reloads, for answers that cost the server more than a list. */
+  minGapMs?: number;
+}
+
 /**
  * Data from the control API that reloads when `deps` change and when the
  * live feed reports one of `kinds` (or polls). Reloads never overlap, come
- * at most every 200 ms, and an answer older than the latest request is dropped.
+ * at most every 200 ms (or `minGapMs`), and an answer older than the latest
+ * request is dropped.
  */
-export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, kinds: readonly EventKind[], deps: readonly unknown[], paused = false): Resource<T> {
+export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, kinds: readonly EventKind[], deps: readonly unknown[], paused = false, opts: ResourceOptions = {}): Resource<T> {
   const { live } = useEnv();
+  const gap = opts.minGapMs ?? MIN_GAP_MS;
+  const when = useRef(opts.when);
+  when.current = opts.when;
   const [state, setState] = useState<{ data: T | undefined; error: string | null }>({ data: undefined, error: null });
   const r = useRef({ load, inFlight: false, dirty: false, last: 0, timer: 0 as ReturnType<typeof setTimeout> | 0, seq: 0, alive: true, abort: null as AbortController | null });
   r.current.load = load;
@@ -51,7 +62,7 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, kinds:
       s.dirty = true;
       return;
     }
-    const wait = s.last + MIN_GAP_MS - Date.now();
+    const wait = s.last + gap - Date.now();
     if (wait > 0) {
       if (!s.timer) s.timer = setTimeout(() => ((s.timer = 0), run()), wait);
       return;
@@ -82,7 +93,9 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<T>, kinds:
 
   useEffect(() => {
     if (paused) return;
-    return live.on(kinds, () => run());
+    return live.on(kinds, (e) => {
+      if (e === null || e.kind === "reset" || !when.current || when.current(e)) run();
+    });
   }, [paused, kinds.join()]);
 
   useEffect(

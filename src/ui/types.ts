@@ -35,12 +35,20 @@ export interface ArmedScenario {
   key_ref?: string | null;
   remaining: number;
   phase?: string;
+  params?: Record<string, string | number> | null;
 }
 
+/** One entry of the registry: a scenario (a failure the API answers) or a fault (one the network causes). */
 export interface ScenarioInfo {
   name: string;
   outcome: string;
   magic_host?: string;
+  /** Absent on a mock older than the faults. */
+  kind?: "scenario" | "fault";
+  /** Phases it can be armed for; the first is the default. */
+  phases?: FaultPhase[];
+  beyond_docs?: boolean;
+  params?: Record<string, FaultParamInfo>;
 }
 
 export interface ScenariosView {
@@ -138,4 +146,86 @@ export interface PageConfig {
   rateLimits: Record<RateBucket, number>;
   tokenRequired: boolean;
   scenarios: ScenarioInfo[];
+}
+
+export type FaultPhase = "submit" | "poll" | "result" | "webhook";
+
+/** A fault's parameter as GET /__mock/scenarios describes it. */
+export interface FaultParamInfo {
+  default: number | null;
+  min: number;
+  max: number;
+  help: string;
+}
+
+/** GET /__mock/faults: counts by kind, phase and key (masked), and the log, oldest first. */
+export interface FaultReport {
+  total: number;
+  by_kind: Record<string, number>;
+  by_phase: Record<string, number>;
+  by_key: { key: string | null; key_ref?: string | null; count: number }[];
+  counts: { fault: string; phase: string; key: string | null; count: number }[];
+  log: FaultLogEntry[];
+  chaos?: { rate: number; profile: string; seed: number };
+}
+
+export interface FaultLogEntry {
+  time: string;
+  time_ms: number;
+  fault: string;
+  phase: FaultPhase | null;
+  key: string | null;
+  source: "request" | "webhook";
+  method: string | null;
+  path: string | null;
+  /** 0 when nothing at all was sent. */
+  status: number | null;
+  response_lost: boolean;
+  job_id: string | null;
+  delivery_id: string | null;
+}
+
+/** GET /__mock/chaos. */
+export interface ChaosView {
+  rate: number;
+  profile: string;
+  seed: number;
+  params: Record<string, Record<string, number>>;
+  profiles: Record<string, { about: string; phases: Partial<Record<FaultPhase, string[]>> }>;
+}
+
+export type Severity = "error" | "warn";
+
+export interface DoctorFinding {
+  rule: string;
+  severity: Severity;
+  /** Masked. */
+  key: string | null;
+  key_ref?: string | null;
+  job_id?: string;
+  subject?: string;
+  count: number;
+  /** Wall-clock ISO times. */
+  first_seen: string;
+  last_seen: string;
+  message: string;
+  evidence: { id: string | null; at: string; request: string }[];
+  credits_wasted?: number;
+  advice: string;
+  doc: string;
+}
+
+/** GET /__mock/doctor. */
+export interface DoctorReport {
+  enabled: boolean;
+  verdict: string;
+  findings: DoctorFinding[];
+  seen: { requests: number; keys: number; jobs: number; jobs_untracked: number; findings_dropped: number };
+}
+
+/** POST /__mock/doctor/probe. */
+export interface ProbeReport {
+  receivers: { url: string; delivery_id: string; verdict: "rejects forgeries" | "accepts forgeries" | "no answer"; results: { tamper: Tamper; outcome: string; response_status: number | null }[] }[];
+  skipped: { url: string; reason: string }[];
+  armed: { scenario: string; key: string; id: string } | null;
 }

@@ -8,8 +8,10 @@ export const SEED_SECRET = "whsec_dashboard_seed";
 
 /**
  * Jobs in every state, signed and unsigned webhooks (one redelivered with a
- * tampered signature), an armed scenario, a changed balance and a few error
- * answers in the journal. The clock is left frozen.
+ * tampered signature), an armed scenario and an armed poll fault, a changed
+ * balance, a few error answers, injected faults (a poll's latency, a truncated
+ * submit answer), chaos at 5 %, and doctor findings (a job polled too fast; the
+ * probe against a receiver that answers 200 to forgeries). The clock is left frozen.
  */
 export async function seedDashboard(server: MockServer, opts: { jobs?: number } = {}): Promise<WebhookReceiver> {
   const receiver = await createWebhookReceiver({ secret: SEED_SECRET });
@@ -32,8 +34,21 @@ export async function seedDashboard(server: MockServer, opts: { jobs?: number } 
   await api(bob).get("/jobs/00000000-0000-0000-0000-000000000000?model_id=moondream2");
   await control(server, "PUT", `/accounts/${live}`, { credits: 3 });
   await api(live).post("/tryon", TRYON_BODY);
+  const polled = await api(alice).post("/vision", { model_id: "moondream2", image_url: "https://example.com/catalog/fast.jpg" });
+  await api(alice).poll(polled.body.poll_url, { headers: { "X-Mock-Fault": "latency; ms=5" } });
+  await api(alice).poll(polled.body.poll_url);
+  // A truncated 200 is not JSON: read it raw.
+  const cut = await fetch(`${server.baseUrl}/vision`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bob}`, "Content-Type": "application/json", "X-Mock-Fault": "malformed_json" },
+    body: JSON.stringify({ model_id: "moondream2", image_url: "https://example.com/catalog/cut.jpg" }),
+  });
+  await cut.text();
   await control(server, "POST", "/scenarios", { scenario: "status_error", key: alice, count: 2 });
   await control(server, "POST", "/scenarios", { scenario: "slow_queue", count: 1 });
+  await control(server, "POST", "/scenarios", { fault: "reset", phase: "poll", key: bob, count: 2 });
   await server.webhooksSettled();
+  await control(server, "POST", "/doctor/probe", {});
+  await control(server, "PUT", "/chaos", { rate: 0.05, profile: "flaky-network" });
   return receiver;
 }
