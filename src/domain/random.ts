@@ -30,11 +30,14 @@ export function between(rng: Rng, min: number, max: number): number {
 export function createIdSource(seed: number | null): () => string {
   if (seed === null) return () => randomUUID();
   let n = 0;
-  return () => {
-    const b = createHash("sha256").update(`id:${seed}:${n++}`).digest();
-    b[6] = (b[6]! & 0x0f) | 0x40;
-    b[8] = (b[8]! & 0x3f) | 0x80;
-    const hex = b.subarray(0, 16).toString("hex");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-  };
+  return () => seededId(seed, n++);
+}
+
+/** The n-th job id (from 0) of a seeded mock, shaped as a UUID v4. */
+export function seededId(seed: number, n: number): string {
+  const b = createHash("sha256").update(`id:${seed}:${n}`).digest();
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
