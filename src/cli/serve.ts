@@ -1,7 +1,11 @@
+import cluster from "node:cluster";
 import { createLogger } from "../http/logger.js";
 import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
 import { createMockServer } from "../server.js";
 import { loadKeyPolicy } from "../key-file.js";
+import { StoreOpenError } from "../store/open.js";
+import { READY_MESSAGE, runPrimary } from "./cluster.js";
+import { redactUrl } from "../store/redis/url.js";
 
 /** Refuses to expose the control API on a network without a token. */
 export function checkExposure(o: Readonly<MockOptions>): string | null {
@@ -38,16 +42,23 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     out.err(`artemotion-mock: ${refusal}`);
     return 2;
   }
+  if (options.workers > 0 && cluster.isPrimary) return runPrimary(options, out);
+  const worker = cluster.isWorker ? cluster.worker : undefined;
+  // Each worker is a replica of its own in the journal and deliveries.
+  if (worker && options.replicaId !== null) options = resolveOptions({ ...options, replicaId: `${options.replicaId}:w${worker.id}` });
   const logger = createLogger(options.logLevel, Boolean(process.stdout.isTTY));
   let server;
   try {
     server = await createMockServer({ ...options }, { logger });
   } catch (e) {
-    out.err(`artemotion-mock: cannot listen on ${options.host}:${options.port}: ${(e as Error).message}`);
+    if (e instanceof StoreOpenError) out.err(`artemotion-mock: ${e.message}`);
+    else out.err(`artemotion-mock: cannot listen on ${options.host}:${options.port}: ${(e as Error).message}`);
     return 2;
   }
+  for (const w of server.mock.store.warnings ?? []) out.err(`artemotion-mock: warning: ${w}`);
   const o = server.mock.options;
-  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${guardSummary(o)})`;
+  const store = o.store === "memory" ? "" : `, store ${redactUrl(o.store)}${o.store.startsWith("redis") ? ` (namespace ${o.namespace})` : ""}`;
+  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${guardSummary(o)}${store})`;
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {
       // Stop accepting first: once this line is printed, new connections are refused.
@@ -63,6 +74,8 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
     // Only once the handlers are in place: a supervisor may send SIGTERM as soon as it reads this line.
-    out.log(ready);
+    // A worker tells the primary, which prints one line for all of them.
+    if (worker) process.send?.({ type: READY_MESSAGE, line: ready });
+    else out.log(ready);
   });
 }

@@ -62,7 +62,8 @@ export class DueRunner {
   async #claim(): Promise<void> {
     for (;;) {
       const due = await this.#store.claimDue(CLAIM_BATCH);
-      for (const d of due) void this.#dispatcher.deliver(d.job, d.at);
+      // A delivery whose record cannot be written (the shared store went away) is not sent; its claim's lease records it abandoned.
+      for (const d of due) this.#dispatcher.deliver(d.job, d.at).catch(() => {});
       if (due.length < CLAIM_BATCH) break;
     }
     if (++this.#ticks % SWEEP_EVERY === 0) await this.#store.sweepAbandoned();

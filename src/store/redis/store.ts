@@ -67,7 +67,8 @@ export class RedisStore implements Store {
     await this.#conn.open();
     try {
       this.warnings.push(...(await checkServer(this.#conn.client, this.#conn.shownUrl)));
-      for (const s of Object.values(this.#scripts)) await this.#conn.client.scriptLoad(s.source);
+      // Compiles every script now, so a broken one stops the start; later calls go by SHA.
+      await Promise.all(Object.values(this.#scripts).map((s) => this.#conn.client.scriptLoad(s.source)));
       if (this.config.keys !== null) await this.#run("seed-keys", [...this.config.keys].flat());
       await this.clock();
     } catch (e) {
