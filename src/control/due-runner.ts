@@ -3,7 +3,8 @@ import type { WebhookDispatcher } from "../webhooks/dispatcher.js";
 
 /** How often a replica on a shared store looks for due work, and for deliveries whose sender died. */
 const SHARED_POLL_MS = 250;
-const SWEEP_EVERY = 20;
+/** Every 4 looks (1 s): an abandoned delivery is recorded within a second of its lease. */
+const SWEEP_EVERY = 4;
 const CLAIM_BATCH = 100;
 
 /**
