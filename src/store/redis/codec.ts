@@ -11,15 +11,14 @@ import type { Armed, Phase, ScenarioName } from "../../domain/scenarios.js";
 import { BEFORE_CHARGE_SCENARIOS, REFUNDED_SCENARIO, armableFor, newJob } from "../../domain/submit-flow.js";
 import type { AccountView, StoreConfig, SubmitCommand } from "../types.js";
 
+/** A planned job, with what its script needs without parsing it. */
 export interface Plan {
+  /** The job, times relative to submit. */
+  job: Job;
   /** JobData as JSON, times relative to submit. */
   d: string;
   /** The job's event data as JSON, times relative to submit (the script adds its now). */
   ev: string;
-  fin: number;
-  exp: number;
-  out: "completed" | "failed";
-  se: number;
 }
 
 const TIME_FIELDS = ["createdAt", "processingAt", "finishedAt", "expiresAt"] as const;
@@ -32,16 +31,20 @@ export function possibleScenarios(cmd: SubmitCommand): (ScenarioName | null)[] {
 }
 
 /** One planned job per possible scenario, keyed by scenario name ("" for none), all with the same id. */
-export function planJobs(cmd: SubmitCommand, id: string, config: Readonly<StoreConfig>): Record<string, Plan> {
-  const plans: Record<string, Plan> = {};
+export function planJobs(cmd: SubmitCommand, id: string, config: Readonly<StoreConfig>): Map<string, Plan> {
+  const plans = new Map<string, Plan>();
   for (const scenario of possibleScenarios(cmd)) {
     const job = newJob({ id, key: cmd.key, request: cmd.request, origin: cmd.origin, scenario, now: 0, timing: config.timing, seed: config.seed });
-    plans[scenario ?? ""] = {
-      d: JSON.stringify(jobToData(job)), ev: JSON.stringify(jobEventData(job)),
-      fin: job.finishedAt, exp: job.expiresAt, out: job.outcome, se: job.statusErrorsLeft,
-    };
+    plans.set(scenario ?? "", { job, d: JSON.stringify(jobToData(job)), ev: JSON.stringify(jobEventData(job)) });
   }
   return plans;
+}
+
+/** The plans as the submit script takes them: per plan, scenario, data, event, finished, expires, outcome, status errors. */
+export function planArgs(plans: Map<string, Plan>): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const [scenario, { job, d, ev }] of plans) out.push(scenario, d, ev, job.finishedAt, job.expiresAt, job.outcome, job.statusErrorsLeft);
+  return out;
 }
 
 type Cached = { t0: number; job: Job };
@@ -71,6 +74,15 @@ export class JobCache {
     hit.job.statusErrorsLeft = Number(se);
     hit.job.notFoundPollsLeft = Number(nf);
     return hit.job;
+  }
+
+  /** A job just planned and created at `t0`: shifted in place and kept (nobody else holds it). */
+  created(plan: Plan, t0: number): Job {
+    const job = plan.job;
+    for (const f of TIME_FIELDS) job[f] += t0;
+    this.#map.set(plan.d, { t0, job });
+    if (this.#map.size > this.size) this.#map.delete(this.#map.keys().next().value!);
+    return job;
   }
 
   /** Jobs from a flat reply of (d, t0, se, nf) groups starting at `from`. */

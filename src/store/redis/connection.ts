@@ -33,6 +33,9 @@ export class RedisConnection {
       url,
       name,
       disableOfflineQueue: true,
+      // No queue timeout per command: with no offline queue nothing waits to be written, and the
+      // client's default (5 s) costs a timer signal on every command.
+      commandOptions: { timeout: 0 },
       socket: {
         connectTimeout: 3000,
         reconnectStrategy: (retries, cause) => (this.#opened ? backoff(retries) : cause),

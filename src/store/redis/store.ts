@@ -12,7 +12,7 @@ import type { RequestEventData, StreamEvent } from "../../events/types.js";
 import { keyLimitError } from "../memory/accounts.js";
 import { matchesRequest } from "../request-filter.js";
 import type { AccountView, ClockState, DueDelivery, JobQuery, PollCommand, PollResult, RequestQuery, Store, StoreConfig, StoreHealth, SubmitCommand, SubmitResult } from "../types.js";
-import { ACCOUNT_FIELDS, JobCache, accountFrom, armedFrom, deliveryFrom, planJobs } from "./codec.js";
+import { ACCOUNT_FIELDS, JobCache, accountFrom, armedFrom, deliveryFrom, planArgs, planJobs } from "./codec.js";
 import { RedisConnection } from "./connection.js";
 import { RedisEventStream } from "./events.js";
 import { loadScripts, type Script, type ScriptName } from "./scripts.js";
@@ -24,6 +24,8 @@ export interface RedisStoreOptions {
 }
 
 type Row = unknown[];
+
+const JOURNAL_BATCH = 200;
 
 /**
  * All state in Redis, under `namespace:`, shared by every replica. Each
@@ -47,6 +49,7 @@ export class RedisStore implements Store {
   #jobs = new JobCache();
   #keysMode: string;
   #seen = { now: Date.now(), at: Date.now(), frozen: false };
+  #journal: string[] = [];
 
   constructor(
     readonly url: string,
@@ -78,6 +81,7 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.#journal.length > 0) this.#flushJournal();
     this.events.close();
     await this.#conn.close();
   }
@@ -120,12 +124,12 @@ export class RedisStore implements Store {
     const seed = this.config.seed;
     const id = seed === null ? randomUUID() : seededId(seed, Number(await this.#cmd((c) => c.hIncrBy(`${this.prefix}seq`, "job", 1))) - 1);
     const plans = planJobs(cmd, id, this.config);
-    const command = {
-      key, bucket: request.kind, cost: request.model.credits, scenario: cmd.scenario, limit: this.config.rateLimits ? RATE_LIMITS[request.kind] : 0,
-      credits: this.config.defaultCredits, maxKeys: this.config.maxKeys, keysMode: this.#keysMode,
-      armable: cmd.scenario === null ? armableFor(request.model) : [], plans, id, webhook: request.webhook?.url ?? "", model: request.model.id,
-    };
-    const r = await this.#run("submit", [JSON.stringify(command)]);
+    const command = [
+      key, request.kind, request.model.credits, cmd.scenario ?? "", this.config.rateLimits ? RATE_LIMITS[request.kind] : 0,
+      this.config.defaultCredits, this.config.maxKeys, this.#keysMode, (cmd.scenario === null ? armableFor(request.model) : []).join(","),
+      id, request.webhook?.url ?? "", request.model.id, ...planArgs(plans),
+    ];
+    const r = await this.#run("submit", command);
     const now = this.#at(r[1], r[2]);
     const status = String(r[0]);
     if (status === "unauthorized") throw unknownKey();
@@ -134,8 +138,7 @@ export class RedisStore implements Store {
     const cost = request.model.credits;
     switch (status) {
       case "ok": {
-        const plan = plans[scenario ?? ""]!;
-        return { job: this.#jobs.fromReply(plan.d, now, plan.se, 0), creditsLeft: Number(r[4]) };
+        return { job: this.#jobs.created(plans.get(scenario ?? "")!, now), creditsLeft: Number(r[4]) };
       }
       case "early":
         throw beforeChargeError(scenario, request.kind, cost)!;
@@ -322,15 +325,28 @@ export class RedisStore implements Store {
     return Number(await this.#run("sweep", []));
   }
 
+  /**
+   * Never waits: entries recorded in one turn of the event loop go to Redis in
+   * one script call, in order. One lost while Redis is away is not worth
+   * failing a request for.
+   */
   recordRequest(r: RequestEventData): void {
-    const json = JSON.stringify({ kind: "request", replica: this.config.replica, data: r });
-    // Never waits: a journal entry lost while Redis is away is not worth failing the request for.
-    this.#run("record", [json, this.config.journalSize]).catch(() => {});
+    this.#journal.push(JSON.stringify({ kind: "request", replica: this.config.replica, data: r }));
+    if (this.#journal.length === 1) setImmediate(() => this.#flushJournal());
+  }
+
+  #flushJournal(): void {
+    if (this.#journal.length === 0) return;
+    const entries = this.#journal.splice(0, JOURNAL_BATCH);
+    if (this.#journal.length > 0) setImmediate(() => this.#flushJournal());
+    this.#run("record", [this.config.journalSize, ...entries]).catch(() => {});
   }
 
   async requests(q: RequestQuery): Promise<StreamEvent[]> {
     const filtered = q.method !== undefined || q.path !== undefined || q.statusClass !== undefined || q.key !== undefined || q.scenario !== undefined;
     if (q.limit <= 0) return [];
+    // Entries still waiting for this turn's batch go first, on the same connection, so they are read back.
+    if (this.#journal.length > 0) this.#flushJournal();
     const raw = await this.#cmd((c) => c.lRange(`${this.prefix}journal`, 0, filtered ? -1 : q.limit - 1));
     const out: StreamEvent[] = [];
     for (const line of raw) {
