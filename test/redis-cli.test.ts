@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startRedisServer, type RedisServer } from "../scripts/redis-server.mjs";
 import { call, MAIN, TRYON } from "./helpers/replicas.js";
@@ -32,6 +33,30 @@ function serve(args: string[]) {
   ready.catch(() => {}); // Awaited only by the tests that expect a start.
   return { child, exited, ready, out: () => out, err: () => err };
 }
+
+/** Live child processes of `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 describe("serve --store redis://", () => {
   it.concurrent("exits 2 naming the URL when Redis cannot be reached at start", async () => {
@@ -68,5 +93,17 @@ describe("serve --store redis://", () => {
     expect(p.out()).toContain("workers 2)");
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(0);
+  });
+
+  it.concurrent("stops its workers when the primary is killed with SIGKILL, leaving no process behind", async () => {
+    const p = serve(["--port", "0", "--store", redis.url, "--namespace", "orphans", "--workers", "2"]);
+    await p.ready;
+    const workers = childrenOf(p.child.pid!);
+    expect(workers).toHaveLength(2);
+    p.child.kill("SIGKILL");
+    for (let t = 0; t < 100 && workers.some(alive); t++) await new Promise((r) => setTimeout(r, 50));
+    const left = workers.filter(alive);
+    for (const pid of left) process.kill(pid, "SIGKILL");
+    expect(left).toEqual([]);
   });
 });

@@ -60,10 +60,14 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
   const store = o.store === "memory" ? "" : `, store ${redactUrl(o.store)}${o.store.startsWith("redis") ? ` (namespace ${o.namespace})` : ""}`;
   const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${guardSummary(o)}${store})`;
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       // Stop accepting first: once this line is printed, new connections are refused.
       const closed = server.close();
-      out.log(`artemotion-mock: ${signal}, shutting down`);
+      // Workers stop quietly: the primary says it once for all of them.
+      if (!worker) out.log(`artemotion-mock: ${signal}, shutting down`);
       const force = setTimeout(() => resolve(0), 1900);
       force.unref();
       closed.then(() => {
@@ -73,6 +77,8 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    // A worker whose primary died (even by SIGKILL) has lost its port: it stops too, rather than linger.
+    if (worker) process.once("disconnect", () => stop("primary gone"));
     // Only once the handlers are in place: a supervisor may send SIGTERM as soon as it reads this line.
     // A worker tells the primary, which prints one line for all of them.
     if (worker) process.send?.({ type: READY_MESSAGE, line: ready });
