@@ -27,6 +27,8 @@ export class RedisEventStream implements EventStream {
   #running = false;
   #closed = false;
   #lastId: string | null = null;
+  /** Sees every event read, before subscribers (the store keeps its clock estimate fresh with it). */
+  onEvent: ((e: StreamEvent) => void) | null = null;
 
   constructor(
     readonly url: string,
@@ -60,6 +62,7 @@ export class RedisEventStream implements EventStream {
   }
 
   #deliver(e: StreamEvent): void {
+    this.onEvent?.(e);
     for (const fn of this.#subs) {
       try {
         fn(e);

@@ -64,6 +64,10 @@ export class RedisStore implements Store {
     this.#keysMode = config.keys === null ? "0" : "1";
     this.#conn = new RedisConnection(url, `artemotion-mock:${config.replica}`);
     this.events = new RedisEventStream(url, `${this.prefix}events`, this.#conn, `artemotion-mock:${config.replica}`);
+    // While the stream is read (someone watches), another replica's clock change corrects the estimate at once.
+    this.events.onEvent = (e) => {
+      if (e.kind === "clock") this.#at(e.data.now_ms, e.data.frozen ? 1 : 0);
+    };
   }
 
   async open(): Promise<void> {
