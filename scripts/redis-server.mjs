@@ -35,7 +35,9 @@ export function ensureRedisServer(log = (s) => console.error(s)) {
   const root = typeof process.getuid === "function" && process.getuid() === 0;
   if (!root) throw new Error(`redis-server is not installed, and installing it needs root: run \`sudo sh -c '${INSTALL_COMMAND}'\`, then run the tests again.`);
   log("redis-server is missing: installing Debian's package (apt-get update, apt-get install -y redis-server)…");
-  for (const args of [["update"], ["install", "-y", "--no-install-recommends", "redis-server"]]) {
+  // Waits for the dpkg lock rather than failing, should another install (a browser, say) be running.
+  const wait = ["-o", "DPkg::Lock::Timeout=300"];
+  for (const args of [[...wait, "update"], [...wait, "install", "-y", "--no-install-recommends", "redis-server"]]) {
     const r = spawnSync("apt-get", args, { encoding: "utf8", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, stdio: ["ignore", "pipe", "pipe"] });
     if (r.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stderr || r.stdout || "").slice(-2000)}\nRun \`${INSTALL_COMMAND}\` by hand.`);
   }
