@@ -1,6 +1,6 @@
 // npm run bench: the mock side by side with bare node:http, bare Express 5 and
 // Prism 5.12 on loopback, same autocannon settings for every target; plus cold
-// start and p99 at a fixed 1,000 requests/s. Writes bench/results/bench.json.
+// start and p99 at a fixed 2,000 requests/s. Writes bench/results/bench.json.
 //
 // Every target runs in its own process, all started up front; the measurements
 // then go round-robin (BENCH_ROUNDS rounds, each target once per round) and each
@@ -17,13 +17,14 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { startRedisServer } from "../scripts/redis-server.mjs";
+import { prepareBaseline } from "./baseline.mjs";
 import { HOST, MOCK_READY, ROOT, envNumber, freePort, json, killAllChildren, killChild, load, machine, median, round2, spawnChild, startMockCli, table, waitFor200, writeResult } from "./lib.mjs";
 
 const DURATION = envNumber("BENCH_DURATION", 5);
 const CONNECTIONS = envNumber("BENCH_CONNECTIONS", 10);
 const ROUNDS = envNumber("BENCH_ROUNDS", 3);
 const WARMUP = process.env.BENCH_WARMUP === "0" ? 0 : envNumber("BENCH_WARMUP", 1);
-const FIXED_RATE = 1000;
+const FIXED_RATE = 2000;
 const COLD_RUNS = 5;
 const PRISM = "@stoplight/prism-cli@5.12.0";
 const KEY = "ae_test_bench0000001";
@@ -33,7 +34,11 @@ const TRYON_BODY = JSON.stringify({ person_image_url: "https://example.com/model
 const VISION_BODY = JSON.stringify({ model_id: "moondream3-preview/caption", image_url: "https://example.com/photo.jpg" });
 const POLL_MODEL = "image-apps-v2/virtual-try-on";
 const MOCK_FLAGS = ["--rate-limits", "off", "--credits", "100000000", "--log-level", "silent", "--timing", "fast"];
-const TARGETS = { poll_vs_express: 0.7, poll_vs_prism: 3, fixed_rate_p99_ms: 10, cold_start_ms: 500 };
+/** Issue 11's targets (and issue 10's "memory store within 5 % of the round-1 mock, same run"). */
+const TARGETS = {
+  poll_vs_node: 0.5, poll_vs_express: 3, models_vs_node: 0.6, submit_vs_express: 2, vs_prism: 8,
+  fixed_rate_p99_ms: 5, cold_start_ms: 150, vs_baseline: 0.95,
+};
 const log = (s) => console.error(s);
 
 /** Process start to the first 200 on /api/v1/models, with the default options. */
@@ -53,14 +58,19 @@ async function coldStart() {
   return { runs, median_ms: round2(median(runs.map((r) => r.first_200_ms))), median_ready_line_ms: round2(median(runs.map((r) => r.ready_line_ms))) };
 }
 
+async function startBaselineCli(main) {
+  const { child, match } = await spawnChild(process.execPath, [main, "serve", "--host", HOST, "--port", "0", ...MOCK_FLAGS], { ready: MOCK_READY });
+  return { child, origin: match[1] };
+}
+
 async function startBare(script) {
   const { child, match } = await spawnChild(process.execPath, [join(ROOT, "bench/targets", script)], { ready: /^listening (\d+)/ });
   return { child, url: `http://${HOST}:${match[1]}/api/v1/jobs/x` };
 }
 
-/** The mock as a CLI child, with one completed try-on job to poll. */
-async function startMock(extraFlags = []) {
-  const { child, origin } = await startMockCli([...MOCK_FLAGS, ...extraFlags]);
+/** The mock as a CLI child (today's, or the baseline's `main`), with one completed try-on job to poll; `extraFlags` for today's. */
+async function startMock(main, extraFlags = []) {
+  const { child, origin } = main ? await startBaselineCli(main) : await startMockCli([...MOCK_FLAGS, ...extraFlags]);
   const submitted = await json(`${origin}/api/v1/tryon`, { method: "POST", headers: JSON_AUTH, body: TRYON_BODY });
   if (submitted.status !== 202) throw new Error(`mock setup: submit answered ${submitted.status} ${JSON.stringify(submitted.body)}`);
   const advanced = await json(`${origin}/__mock/clock/advance`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ms: 60_000 }) });
@@ -106,6 +116,18 @@ async function main() {
   // Submits get their own instance: ~40,000 jobs a round would otherwise land in the poll
   // instance's heap, and the garbage collection after that burst in the poll figures.
   const mockSubmit = await startMock();
+  let baseline = { error: "skipped (BENCH_BASELINE=none)" };
+  let baselineSubmit = baseline;
+  if (process.env.BENCH_BASELINE !== "none") {
+    const built = prepareBaseline();
+    if (built.error) baseline = baselineSubmit = built;
+    else {
+      log(`  the round-1 mock (${built.sha}) for the same-run comparison…`);
+      baseline = await startMock(built.main);
+      baselineSubmit = await startMock(built.main);
+    }
+  }
+  if (baseline.error) console.log(`\n!! baseline not measured: ${baseline.error}\n`);
   let prism = { error: "skipped (BENCH_SKIP_PRISM=1)" };
   let prismQuiet = prism;
   if (process.env.BENCH_SKIP_PRISM !== "1") {
@@ -124,7 +146,7 @@ async function main() {
       redis = { server };
       for (const [label, workers] of [["mock redis", 0], ["mock redis --workers 2", 2]]) {
         const flags = (ns) => ["--store", server.url, "--namespace", `bench-${ns}-${workers}`, ...(workers ? ["--workers", String(workers)] : [])];
-        redisTargets.push({ label, poll: await startMock(flags("poll")), submit: await startMock(flags("submit")) });
+        redisTargets.push({ label, poll: await startMock(null, flags("poll")), submit: await startMock(null, flags("submit")) });
       }
     } catch (e) {
       redis = { error: e.message.split("\n")[0] };
@@ -137,11 +159,13 @@ async function main() {
     ["bare node:http", "GET (fixed JSON)", { url: node.url }],
     ["bare Express 5", "GET (fixed JSON)", { url: exp.url }],
     ["mock", "GET /jobs/{id} (poll)", { url: mock.pollUrl, headers: AUTH }],
+    !baseline.error && ["round-1 mock", "GET /jobs/{id} (poll)", { url: baseline.pollUrl, headers: AUTH }],
     !prism.error && ["Prism 5.12", "GET /jobs/{id} (poll)", { url: prism.pollUrl, headers: AUTH }],
     !prismQuiet.error && ["Prism 5.12 -v silent", "GET /jobs/{id} (poll)", { url: prismQuiet.pollUrl, headers: AUTH }],
     ["mock", "GET /models", { url: `${mock.origin}/api/v1/models` }],
     !prism.error && ["Prism 5.12", "GET /models", { url: `${prism.origin}/models` }],
     ["mock", "POST /vision (submit)", { url: `${mockSubmit.origin}/api/v1/vision`, method: "POST", headers: JSON_AUTH, body: VISION_BODY }],
+    !baselineSubmit.error && ["round-1 mock", "POST /vision (submit)", { url: `${baselineSubmit.origin}/api/v1/vision`, method: "POST", headers: JSON_AUTH, body: VISION_BODY }],
     !prism.error && ["Prism 5.12", "POST /vision (submit)", { url: `${prism.origin}/vision`, method: "POST", headers: JSON_AUTH, body: VISION_BODY }],
     ...redisTargets.flatMap((t) => [
       [t.label, "GET /jobs/{id} (poll)", { url: t.poll.pollUrl, headers: AUTH }],
@@ -169,7 +193,7 @@ async function main() {
       log(`  ${label} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}`);
     }
   }
-  for (const t of [node, exp, mock, mockSubmit, prism, prismQuiet, ...redisTargets.flatMap((r) => [r.poll, r.submit])]) if (t.child) killChild(t.child);
+  for (const t of [node, exp, mock, mockSubmit, baseline, baselineSubmit, prism, prismQuiet, ...redisTargets.flatMap((r) => [r.poll, r.submit])]) if (t.child) killChild(t.child);
   await redis.server?.stop();
 
   const summarise = (s) => ({
@@ -191,9 +215,12 @@ async function main() {
   const bareExp = find("bare Express 5", "GET");
   const ratios = ["GET /jobs/{id}", "GET /models", "POST /vision"].map((route) => {
     const mr = find("mock", route);
-    return { route, mock_rps: mr.rps, vs_bare_express: ratio(mr, bareExp), vs_bare_node: ratio(mr, bareNode), vs_prism: ratio(mr, find("Prism 5.12", route)), vs_prism_silent: ratio(mr, find("Prism 5.12 -v silent", route)) };
+    return {
+      route, mock_rps: mr.rps, vs_bare_express: ratio(mr, bareExp), vs_bare_node: ratio(mr, bareNode), vs_prism: ratio(mr, find("Prism 5.12", route)),
+      vs_prism_silent: ratio(mr, find("Prism 5.12 -v silent", route)), vs_round1: ratio(mr, find("round-1 mock", route)),
+    };
   });
-  const poll = ratios[0];
+  const [poll, models, submit] = ratios;
   const memoryRow = (route) => find("mock", route);
   const stores = [["mock", "memory", 0], ...redisTargets.map((t) => [t.label, "redis", t.label.includes("workers") ? 2 : 1])].map(([target, store, workers]) => {
     const pollRow = find(target, "GET /jobs/{id}");
@@ -201,11 +228,18 @@ async function main() {
     return { target, store, workers: workers || 1, poll_rps: pollRow.rps, submit_rps: submitRow.rps, poll_vs_memory: ratio(pollRow, memoryRow("GET /jobs/{id}")), submit_vs_memory: ratio(submitRow, memoryRow("POST /vision")), poll_p99: pollRow.p99, submit_p99: submitRow.p99 };
   });
   const mockFixed = fixedRows.find((r) => r.target === "mock poll");
+  const atLeast = (target, value, min) => ({ target, value, pass: value === null ? null : value >= min });
   const targets = [
-    { target: `poll ≥ ${TARGETS.poll_vs_express}× bare Express`, value: poll.vs_bare_express, pass: poll.vs_bare_express >= TARGETS.poll_vs_express },
-    { target: `poll ≥ ${TARGETS.poll_vs_prism}× Prism`, value: poll.vs_prism, pass: poll.vs_prism === null ? null : poll.vs_prism >= TARGETS.poll_vs_prism },
+    atLeast(`poll ≥ ${TARGETS.poll_vs_node}× bare node:http`, poll.vs_bare_node, TARGETS.poll_vs_node),
+    atLeast(`poll ≥ ${TARGETS.poll_vs_express}× bare Express 5`, poll.vs_bare_express, TARGETS.poll_vs_express),
+    atLeast(`GET /models ≥ ${TARGETS.models_vs_node}× bare node:http`, models.vs_bare_node, TARGETS.models_vs_node),
+    atLeast(`submit ≥ ${TARGETS.submit_vs_express}× bare Express 5`, submit.vs_bare_express, TARGETS.submit_vs_express),
+    atLeast(`poll ≥ ${TARGETS.vs_prism}× Prism 5.12`, poll.vs_prism, TARGETS.vs_prism),
+    atLeast(`GET /models ≥ ${TARGETS.vs_prism}× Prism 5.12`, models.vs_prism, TARGETS.vs_prism),
     { target: `poll p99 ≤ ${TARGETS.fixed_rate_p99_ms} ms at ${FIXED_RATE} req/s`, value: mockFixed.p99, pass: mockFixed.p99 <= TARGETS.fixed_rate_p99_ms },
     { target: `cold start ≤ ${TARGETS.cold_start_ms} ms (median of ${COLD_RUNS})`, value: cold.median_ms, pass: cold.median_ms <= TARGETS.cold_start_ms },
+    atLeast(`memory store poll ≥ ${TARGETS.vs_baseline}× the round-1 mock`, poll.vs_round1, TARGETS.vs_baseline),
+    atLeast(`memory store submit ≥ ${TARGETS.vs_baseline}× the round-1 mock`, submit.vs_round1, TARGETS.vs_baseline),
   ];
   const verdict = (ok) => (ok === null ? "n/a" : ok ? "PASS" : "MISS");
   const loadEnd = os.loadavg()[0];
@@ -218,8 +252,8 @@ async function main() {
     table(["target", "route", "requests/s", "p50 ms", "p99 ms", "errors", "non-2xx"], rows.map((r) => [r.target, r.route, r.rps, r.p50, r.p99, r.errors, r.non2xx])),
     "",
     table(
-      ["mock route", "mock req/s", "× bare Express", "× bare node", "× Prism", "× Prism -v silent"],
-      ratios.map((r) => [r.route, r.mock_rps, r.vs_bare_express, r.vs_bare_node, r.vs_prism, r.vs_prism_silent]),
+      ["mock route", "mock req/s", "× bare Express", "× bare node", "× Prism", "× Prism -v silent", "× round-1 mock"],
+      ratios.map((r) => [r.route, r.mock_rps, r.vs_bare_express, r.vs_bare_node, r.vs_prism, r.vs_prism_silent, r.vs_round1]),
     ),
     "",
     "stores (the same mock, state in memory or in Redis; workers = processes serving the port):",

@@ -1,6 +1,7 @@
 import { describe, expect } from "vitest";
 import { billable } from "./support/tests.js";
 import { pollToTerminal, submit } from "./support/jobs.js";
+import { fetchRecorded } from "./support/client.js";
 
 const IMAGE = "https://example.com/photo.jpg";
 
@@ -64,7 +65,7 @@ describe("lifecycles, cheapest first", () => {
     expect(res.body.credits_used).toBe(15);
     const { final } = await pollToTerminal(api, res.body.poll_url);
     expect(final.body.status).toBe("completed");
-    const img = await fetch(final.body.images[0]);
+    const img = await fetchRecorded(final.body.images[0]);
     expect(img.status).toBe(200);
   });
 });

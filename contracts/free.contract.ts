@@ -1,5 +1,10 @@
 import { describe, expect } from "vitest";
+import { TRYON_MODELS, VISION_MODELS } from "../src/domain/catalog.js";
+import { sharedValidators } from "../src/spec/validators.js";
 import { free } from "./support/tests.js";
+
+/** Every listed model at its documented price, and no other: a price is money, so it is compared exactly. */
+const priced = (models: { id: string; credits: number }[]) => Object.fromEntries(models.map((m) => [m.id, m.credits]));
 
 const PUBLIC_IMAGE = "https://example.com/person.jpg";
 const SUBMITS = [
@@ -13,11 +18,13 @@ describe("catalogs", () => {
     const res = await api.get("/models", { key: null });
     expect(res.status).toBe(200);
     expect(res.body.models.map((m: { id: string }) => m.id)).toContain("image-apps-v2/virtual-try-on");
+    expect(priced(res.body.models)).toEqual(priced([...TRYON_MODELS]));
   });
   free("GET /vision lists the vision models without a key", ["listVisionModels 200"], async ({ api }) => {
     const res = await api.get("/vision", { key: null });
     expect(res.status).toBe(200);
     expect(res.body.models.length).toBeGreaterThanOrEqual(12);
+    expect(priced(res.body.models)).toEqual(priced([...VISION_MODELS]));
   });
 });
 
@@ -89,7 +96,8 @@ describe("unknown things", () => {
     free(`${method} ${path} answers 405 METHOD_NOT_ALLOWED with Allow`, ops.map((op) => `${op} 405`), async ({ api }) => {
       const res = await api.call(method, path, method === "GET" ? {} : { body: {} });
       expect([res.status, res.body.code]).toEqual([405, "METHOD_NOT_ALLOWED"]);
-      expect(res.headers.allow).toBeTruthy();
+      const documented = sharedValidators().operationsOnPath(path).map((o) => o.method.toUpperCase()).sort();
+      expect(String(res.headers.allow ?? "").split(",").map((m) => m.trim().toUpperCase()).filter(Boolean).sort(), "Allow lists the documented methods").toEqual(documented);
     });
   }
 });

@@ -1,4 +1,5 @@
 import { describe, expect } from "vitest";
+import { RATE_WINDOW_MS } from "../src/domain/rate-limits.js";
 import { mockControl } from "./support/client.js";
 import { pollToTerminal, submit } from "./support/jobs.js";
 import { mockOnly } from "./support/tests.js";
@@ -25,6 +26,15 @@ describe("lifecycle on the mock's clock", () => {
     } finally {
       await mockControl(api.cfg, "POST", "/clock/resume");
     }
+  });
+
+  mockOnly("another key's job answers 404, exactly like an unknown job", ["getJob 404"], async ({ api, freshClient }) => {
+    const res = await submit(api, "/vision", BODIES["/vision"].body);
+    expect(res.status).toBe(202);
+    const stranger = await freshClient().call("GET", res.body.poll_url);
+    const unknown = await freshClient().call("GET", res.body.poll_url.replace(res.body.job_id, "00000000-0000-4000-8000-000000000000"));
+    expect([stranger.status, stranger.body.code]).toEqual([404, "NOT_FOUND"]);
+    expect(stranger.body.error.replace(res.body.job_id, "<id>")).toBe(unknown.body.error.replace("00000000-0000-4000-8000-000000000000", "<id>"));
   });
 
   mockOnly("a finished job expires 24 h later: its poll answers 404", ["getJob 404"], async ({ api }) => {
@@ -88,6 +98,7 @@ describe("rate limits (the one place a 429 is the expected answer)", () => {
       const limited = await api.post(path, body);
       expect([limited.status, limited.body.code]).toEqual([429, "RATE_LIMIT_EXCEEDED"]);
       expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+      expect(Number(limited.headers["retry-after"]), "Retry-After stays within the one-minute window").toBeLessThanOrEqual(RATE_WINDOW_MS / 1000);
       expect((await mockControl(api.cfg, "GET", `/accounts/${api.key}`)).credits).toBe(before);
       await mockControl(api.cfg, "POST", "/clock/advance", { ms: Number(limited.headers["retry-after"]) * 1000 });
       expect((await submit(api, path, body)).status).toBe(202);
@@ -103,6 +114,7 @@ describe("rate limits (the one place a 429 is the expected answer)", () => {
       const limited = await api.call("GET", res.body.poll_url);
       expect(limited.status).toBe(429);
       expect(limited.headers["retry-after"]).toBeDefined();
+      expect(Number(limited.headers["retry-after"]), "Retry-After stays within the one-minute window").toBeLessThanOrEqual(RATE_WINDOW_MS / 1000);
     } finally {
       await mockControl(api.cfg, "POST", "/clock/resume");
     }

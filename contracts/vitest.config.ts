@@ -13,6 +13,8 @@ export default defineConfig({
     poolOptions: { threads: { singleThread: true, isolate: false } },
     fileParallelism: false,
     sequence: { shuffle: false },
+    // No results cache: it would be written under contracts/, inside an installed package.
+    cache: false,
     testTimeout: 120_000,
     hookTimeout: 30_000,
   },

@@ -4,14 +4,24 @@ import { verifyWebhook } from "../src/webhooks/signature.js";
 import { sharedValidators } from "../src/spec/validators.js";
 import { mockControl } from "./support/client.js";
 import { noteWebhook, pollToTerminal, submit } from "./support/jobs.js";
+import { recordWebhook } from "./support/recorder.js";
 import { mockOnly } from "./support/tests.js";
 
-const SECRET = "whsec_contract_suite";
+/** The runner picks a fresh secret per run (so a recording's scan knows what to look for). */
+const SECRET = process.env.AE_CONTRACT_WEBHOOK_SECRET || "whsec_contract_suite";
 type Receiver = Awaited<ReturnType<typeof createWebhookReceiver>>;
 
 describe("signed webhooks", () => {
   let receiver: Receiver;
-  beforeAll(async () => void (receiver = await createWebhookReceiver({ secret: SECRET })));
+  beforeAll(async () => {
+    receiver = await createWebhookReceiver({
+      secret: SECRET,
+      respond: (d) => {
+        recordWebhook({ ...d, verification: d.verification && { ok: d.verification.ok, reason: d.verification.ok ? undefined : d.verification.reason } });
+        return { status: 200, headers: { "content-type": "application/json" }, body: '{"ok":true}' };
+      },
+    });
+  });
   afterAll(() => receiver?.close());
 
   const deliveriesFor = (jobId: string) => receiver.deliveries.filter((d) => (d.body as { request_id?: string } | null)?.request_id === jobId);

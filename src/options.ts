@@ -74,8 +74,8 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { key: "replicaId", flag: "--replica-id", env: "MOCK_REPLICA_ID", default: "hostname:pid", help: "Name of this process in the journal, deliveries and events." },
   { key: "allowedHosts", flag: "--allowed-hosts", env: "MOCK_ALLOWED_HOSTS", default: "loopback names, --host, the host of --public-url", help: "Comma-separated Host names (or *.suffix) that may reach /__mock, the dashboard and /docs besides those; any turns the check off. Guards against DNS rebinding." },
   { key: "webhookAllow", flag: "--webhook-allow", env: "MOCK_WEBHOOK_ALLOW", default: "loopback bind: any HTTPS, http on loopback; otherwise public HTTPS only", help: "Comma-separated webhook destinations: host names, *.suffix, CIDRs (IPv4/IPv6), or any. Listed destinations may be http or https; nothing else is sent to." },
-  { key: "keys", flag: "--keys", env: "MOCK_KEYS", default: "auto", help: "auto (any well-formed key is provisioned on first use) or a JSON/YAML file of keys and their credits; other keys get 401." },
-  { key: "maxKeys", flag: "--max-keys", env: "MOCK_MAX_KEYS", default: "100000", help: "Most accounts --keys auto creates; past it a new key gets a JSON error naming this flag." },
+  { key: "keys", flag: "--keys", env: "MOCK_KEYS", default: "auto", help: "auto (any well-formed key is served, and gets an account with --credits when first charged) or a JSON/YAML file of keys and their credits; other keys get 401." },
+  { key: "maxKeys", flag: "--max-keys", env: "MOCK_MAX_KEYS", default: "100000", help: "Most accounts --keys auto creates (a key gets one when first charged; reads create none); past it a new key's submit gets 401 naming this flag." },
 ];
 
 export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({

@@ -1,8 +1,9 @@
 import { hostname } from "node:os";
-import type { Logger } from "pino";
+import type { Logger } from "./http/logger.js";
 import { ControlPlane } from "./control/plane.js";
 import { DueRunner } from "./control/due-runner.js";
 import type { Exchange } from "./http/exchange.js";
+import { maskKeysIn } from "./domain/keys.js";
 import { createLogger } from "./http/logger.js";
 import { createPublicHandler, type PublicHandler } from "./http/public-handler.js";
 import { webhookPolicyFor, type MockOptions } from "./options.js";
@@ -46,13 +47,16 @@ export function createRuntime(options: Readonly<MockOptions>, deps: RuntimeDeps 
   const webhookPolicy = webhookPolicyFor(options);
   const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica, destinations: new WebhookDestinations(webhookPolicy) });
   const due = new DueRunner(store, dispatcher);
+  // A store restored from a state file may have webhooks and expiry already due.
+  due.poke();
   const plane = new ControlPlane({ store, dispatcher, due });
   const info = logger.isLevelEnabled("info");
   const s = store;
   const record = (ex: Exchange) => {
     const e = ex.toEvent(s.now(), replica);
     s.recordRequest(e);
-    if (info) logger.info({ method: e.method, path: e.path, status: e.status, duration_ms: e.duration_ms, scenario: e.scenario }, "request");
+    // A client may put its key in the path (a job id mix-up); the log line shows it masked.
+    if (info) logger.info({ method: e.method, path: maskKeysIn(e.path), status: e.status, duration_ms: e.duration_ms, scenario: e.scenario }, "request");
     due.poke();
   };
   const handler = createPublicHandler({ store, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, logger, record, webhookPolicy });

@@ -1,16 +1,18 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { Logger } from "pino";
+import type { Logger } from "./http/logger.js";
 import type { ClockView, JobSummary } from "./control/plane.js";
 import { ControlPlane } from "./control/plane.js";
 import type { DeliveryRecord } from "./domain/deliveries.js";
 import type { Armed } from "./domain/scenarios.js";
 import type { JournalEntry } from "./events/wire.js";
 import { guardClientErrors } from "./http/client-errors.js";
+import { createLogger } from "./http/logger.js";
 import { sendError } from "./http/send.js";
 import { ApiError } from "./domain/errors.js";
 import { resolveOptions, type MockOptions } from "./options.js";
 import { createRuntime, defaultReplica, type MockRuntime } from "./runtime.js";
+import { fakerEn } from "./domain/results.js";
 import { openStore } from "./store/open.js";
 import type { AccountView, RequestQuery, Store } from "./store/types.js";
 
@@ -81,8 +83,9 @@ export function isApiUrl(url: string): boolean {
  */
 export async function createMockServer<O extends Partial<MockOptions>>(partial: O = {} as O, deps: ServerDeps = {}): Promise<MockServer<Sync<O["store"]>>> {
   const options = resolveOptions({ port: 0, logLevel: "silent", ...partial });
-  const store = deps.store ?? (await openStore(options, defaultReplica(options)));
-  const rt = createRuntime(options, { logger: deps.logger, store });
+  const logger = deps.logger ?? createLogger(options.logLevel, false);
+  const store = deps.store ?? (await openStore(options, defaultReplica(options), { warn: (m) => logger.warn(m), info: (m) => logger.info(m) }));
+  const rt = createRuntime(options, { logger, store });
   let rest: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   let loading: Promise<void> | null = null;
   const loadRest = () =>
@@ -111,7 +114,13 @@ export async function createMockServer<O extends Partial<MockOptions>>(partial: 
     socket.once("close", () => sockets.delete(socket));
   });
   if (!deps.lazyRest) await loadRest();
-  else setTimeout(() => void loadRest(), 250).unref();
+  else {
+    // Warm up what the first control call and the first vision result need, once the start is done.
+    setTimeout(() => {
+      void loadRest();
+      fakerEn();
+    }, 250).unref();
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,9 +8,9 @@ import { startDriftProxy } from "./helpers/drift-proxy.js";
 
 const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;
 
-async function contract(args: string[]): Promise<{ code: number; stderr: string; summary: any }> {
+async function contract(args: string[], cwd?: string): Promise<{ code: number; stderr: string; summary: any }> {
   const out = join(mkdtempSync(join(tmpdir(), "ctcli-")), "s.json");
-  const child = spawn(process.execPath, [CLI, "contract", "--report", `json:${out}`, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [CLI, "contract", "--report", `json:${out}`, ...args], { cwd, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const code = await new Promise<number>((r) => child.on("exit", (c) => r(c ?? -1)));
@@ -88,6 +88,18 @@ describe("artemotion-mock contract reports", () => {
     expect(cases.length).toBe(run.summary.tests.length);
     expect((text.match(/<testsuite /g) ?? []).length).toBe((text.match(/<\/testsuite>/g) ?? []).length);
     expect(text).toContain("GET /models lists the try-on models");
+  }, 60_000);
+});
+
+describe("artemotion-mock contract report paths", () => {
+  it("writes relative report paths under the working directory, creating missing folders", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "ctcwd-"));
+    const run = await contract(["--report", "junit:reports/nightly/out.xml", "--report", "json:reports/nightly/summary.json", "--grep", "lists the"], cwd);
+    // (--grep leaves the coverage gate unmet, so the run itself exits 1; the reports are what is checked.)
+    expect(readFileSync(join(cwd, "reports/nightly/out.xml"), "utf8")).toMatch(/<testsuites /);
+    expect(JSON.parse(readFileSync(join(cwd, "reports/nightly/summary.json"), "utf8"))).toMatchObject({ exitCode: run.code });
+    expect(existsSync(new URL("../contracts/reports", import.meta.url))).toBe(false);
+    rmSync(cwd, { recursive: true, force: true });
   }, 60_000);
 });
 

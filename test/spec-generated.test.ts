@@ -20,7 +20,7 @@ describe("the code generated from openapi.yaml", () => {
   });
 
   it("loads no ajv compiler and no YAML at run time", () => {
-    expect(fresh.validators).not.toMatch(/from "ajv"|from "yaml"|require\(/);
+    expect(fresh.validators).not.toMatch(/from "ajv"|from "yaml"|(?<![\w$])require\(/);
     expect(fresh.validators).toContain('from "../ucs2length.js"');
   });
 });

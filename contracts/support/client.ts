@@ -1,7 +1,14 @@
 import { sharedValidators } from "../../src/spec/validators.js";
-import { contractConfig, originOf, type ContractConfig } from "./config.js";
+import { contractConfig, type ContractConfig } from "./config.js";
+import { rawControl } from "./control.js";
+import { checkPoll } from "./invariants.js";
+import { noteCharge } from "./budget.js";
+import { noteControl, noteSubmit, openWallet } from "./money.js";
+import { priceOf } from "../../src/contract/money.js";
+import type { JobKind } from "../../src/domain/catalog.js";
 import { Pacer, bucketOf } from "./pacing.js";
 import { record } from "./ledger.js";
+import { recordExchange, wallNow } from "./recorder.js";
 
 export interface Reply<T = any> {
   status: number;
@@ -65,12 +72,20 @@ export class ContractClient {
       headers["Content-Type"] ??= "application/json";
     }
     const bucket = bucketOf(method, apiPath);
+    const submitKind = bucket && bucket !== "poll" ? bucket : null;
+    if (submitKind && key) await openWallet(this.cfg, key);
     for (let attempt = 0; ; attempt++) {
       if (bucket && !this.expect429) await pacer.waitTurn(`${key}:${bucket}`, bucket);
+      const startedMs = wallNow();
       const res = await fetch(url, { method, headers, body });
       const text = await res.text();
       const resHeaders = Object.fromEntries(res.headers.entries());
+      recordExchange({
+        kind: "api", operationId, startedMs, durationMs: wallNow() - startedMs, method, url: url.href, requestHeaders: headers, requestBody: body,
+        status: res.status, responseHeaders: resHeaders, responseBody: text,
+      });
       record({ type: "request", status: res.status });
+      if (submitKind && res.status === 202) noteCharge(chargeOf(text, submitKind, body));
       let parsed: unknown = text;
       if ((resHeaders["content-type"] ?? "").includes("json")) {
         try {
@@ -88,6 +103,11 @@ export class ContractClient {
         throw new RateLimitedError(`${method} ${url.pathname} was rate limited by the target (429, Retry-After ${resHeaders["retry-after"] ?? "absent"})`);
       }
       this.#check(operationId, method, url.pathname, res.status, resHeaders, parsed);
+      if (submitKind && key) noteSubmit(key, submitKind, parseSmall(body), headers, res.status, parsed);
+      if (operationId === "getJob" && m === "get" && res.status === 200) {
+        const bad = checkPoll(apiPath, url.searchParams, parsed);
+        if (bad.length) throw new ContractViolation(`getJob (GET ${url.pathname}): ${bad.join("; ")}`);
+      }
       for (const other of alsoCovers) record({ type: "observe", operationId: other, status: res.status });
       return { status: res.status, headers: resHeaders, body: parsed as T, operationId };
     }
@@ -119,14 +139,42 @@ export class ContractClient {
   }
 }
 
-/** The mock's control API (mock-only tests). */
+/** The mock's control API (mock-only tests); balances it sets are read back into the money ledger. */
 export async function mockControl(cfg: ContractConfig, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${originOf(cfg.baseUrl)}/__mock${path}`, {
-    method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
+  const out = await rawControl(cfg, method, path, body);
+  await noteControl(cfg, method, path);
+  return out;
+}
+
+/** A plain GET outside the API (a result image), recorded like every other exchange. */
+export async function fetchRecorded(url: string): Promise<{ status: number; headers: Record<string, string>; bytes: number }> {
+  const startedMs = wallNow();
+  const res = await fetch(url);
+  const buf = Buffer.from(await res.arrayBuffer());
+  const headers = Object.fromEntries(res.headers.entries());
+  const isText = /json|text/.test(headers["content-type"] ?? "");
+  recordExchange({
+    kind: "fetch", operationId: null, startedMs, durationMs: wallNow() - startedMs, method: "GET", url, requestHeaders: {}, requestBody: undefined,
+    status: res.status, responseHeaders: headers, responseBody: isText ? buf.toString("utf8") : { binaryBytes: buf.length },
   });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`control ${method} ${path} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
+  return { status: res.status, headers, bytes: buf.length };
+}
+
+/** What a 202 cost: its credits_used, or the catalog price when the answer does not say. */
+function chargeOf(text: string, kind: JobKind, requestBody: string | undefined): number {
+  try {
+    const used = JSON.parse(text).credits_used;
+    if (typeof used === "number") return used;
+  } catch { /* checked (and failed) by the schema check */ }
+  return priceOf(kind, (parseSmall(requestBody) as { model_id?: unknown } | undefined)?.model_id) ?? 0;
+}
+
+/** The request body as JSON when it is small enough to be worth parsing (a 33 MiB probe is not). */
+function parseSmall(raw: string | undefined): unknown {
+  if (raw === undefined || raw.length > 1_000_000) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
 }

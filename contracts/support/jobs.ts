@@ -1,16 +1,13 @@
 import { expect } from "vitest";
 import { mockControl, type ContractClient, type Reply } from "./client.js";
 import { record } from "./ledger.js";
-import { noteCharge } from "./tests.js";
 
 const ORDER = { queued: 0, processing: 1, completed: 2, failed: 2 } as const;
 type Status = keyof typeof ORDER;
 
-/** Submits and records the charge at once, so budgets stay exact even if the test fails later. */
+/** Submits a job; the client counts the charge and checks it against the catalog and the ledger. */
 export async function submit(api: ContractClient, path: "/tryon" | "/vision" | "/generate", body: unknown, headers?: Record<string, string>): Promise<Reply> {
-  const res = await api.post(path, body, { headers });
-  if (res.status === 202) noteCharge(res.body.credits_used);
-  return res;
+  return api.post(path, body, { headers });
 }
 
 /**
@@ -38,7 +35,8 @@ export async function pollToTerminal(api: ContractClient, pollUrl: string): Prom
       return { final: res, seen };
     }
     if (Date.now() - started > api.cfg.pollDeadlineMs) throw new Error(`job did not finish within ${api.cfg.pollDeadlineMs} ms (states ${seen.join(" → ")})`);
-    if (api.cfg.isMock) await mockControl(api.cfg, "POST", "/clock/advance", { ms: delay });
+    // The control API takes whole milliseconds; 3000 × 1.2⁴ is not one.
+    if (api.cfg.isMock) await mockControl(api.cfg, "POST", "/clock/advance", { ms: Math.round(delay) });
     else await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 1.2, 10_000);
   }

@@ -3,6 +3,9 @@ import { test, type TestContext } from "vitest";
 import { contractConfig } from "./config.js";
 import { ContractClient, RateLimitedError } from "./client.js";
 import { record, setCurrentTest } from "./ledger.js";
+import { creditsSpent } from "./budget.js";
+import { forgetTouched, settleWallets } from "./money.js";
+import { beginTestRecording, endTestRecording } from "./recorder.js";
 
 /**
  * Every contract test declares what it costs: `free` (0 credits), `billable`
@@ -21,10 +24,9 @@ export interface ContractTestInfo {
 type Body = (t: ContractTestInfo) => Promise<void>;
 
 const cfg = contractConfig();
-let spent = 0;
 let stoppedSpending: string | null = null;
 
-export const budgetLeft = () => cfg.budget - spent;
+export const budgetLeft = () => cfg.budget - creditsSpent();
 
 function freshKey(): string {
   return `ae_test_contract_${randomBytes(6).toString("hex")}`;
@@ -33,25 +35,26 @@ function freshKey(): string {
 function run(name: string, covers: string[], body: Body, gate: () => string | null) {
   test(name, async (ctx) => {
     setCurrentTest(name);
+    beginTestRecording();
+    forgetTouched();
+    const skip = (reason: string) => {
+      record({ type: "skip", reason, covers });
+      endTestRecording(name, "skipped", reason);
+      ctx.skip(reason);
+    };
     const why = gate();
-    if (why) {
-      record({ type: "skip", reason: why, covers });
-      ctx.skip(why);
-      return;
-    }
+    if (why) return skip(why);
     record({ type: "declare", cost: "", covers });
     const freshClient = () => (cfg.isMock ? new ContractClient(freshKey(), cfg) : new ContractClient(undefined, cfg));
     try {
       await body({ api: freshClient(), ctx, freshClient });
+      await settleWallets(cfg);
     } catch (e) {
-      if (e instanceof RateLimitedError) {
-        const reason = `rate limited by the target, not a contract failure: ${e.message}`;
-        record({ type: "skip", reason, covers });
-        ctx.skip(reason);
-        return;
-      }
+      if (e instanceof RateLimitedError) return skip(`rate limited by the target, not a contract failure: ${e.message}`);
+      endTestRecording(name, "failed", e instanceof Error ? e.message.split("\n")[0]! : String(e));
       throw e;
     }
+    endTestRecording(name, "passed", null);
   });
 }
 
@@ -70,12 +73,15 @@ export function mockOnly(name: string, covers: string[], body: Body): void {
  */
 export function billable(name: string, cost: number, covers: string[], body: Body): void {
   run(`[billable ${cost} cr] ${name}`, covers, async (t) => {
-    const before = spent;
-    await body(t);
-    const charged = spent - before;
-    if (charged > cost) {
-      stoppedSpending = `a test was charged ${charged} credits but declared ${cost}`;
-      record({ type: "overspend", declared: cost, charged });
+    const before = creditsSpent();
+    try {
+      await body(t);
+    } finally {
+      const charged = creditsSpent() - before;
+      if (charged > cost) {
+        stoppedSpending = `a test was charged ${charged} credits but declared ${cost}`;
+        record({ type: "overspend", declared: cost, charged });
+      }
     }
   }, () => {
     if (cfg.isMock) return null;
@@ -83,10 +89,4 @@ export function billable(name: string, cost: number, covers: string[], body: Bod
     if (cost > budgetLeft()) return `budget: needs ${cost} credits, ${budgetLeft()} of ${cfg.budget} left (raise --budget / AE_CONTRACT_BUDGET)`;
     return null;
   });
-}
-
-/** Every charge the suite sees goes through here, so the budget is exact. */
-export function noteCharge(credits: number): void {
-  spent += credits;
-  record({ type: "spend", credits });
 }

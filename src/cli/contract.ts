@@ -1,13 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { coverageGate, type LedgerLine } from "../contract/gate.js";
+import { prepareRecordDir, writeIndex } from "../contract/record-dir.js";
 import { formatSummary, summarise, type TestOutcome } from "../contract/report.js";
+import { scanForSecrets } from "../contract/scan.js";
 import { createMockServer, type MockServer } from "../server.js";
 import { loadSpec } from "../spec/load.js";
 
+const IN_PROCESS_TIMING = "fast" as const;
 const CONFIG = fileURLToPath(new URL("../../contracts/vitest.config.ts", import.meta.url));
 const HELP = `Usage: artemotion-mock contract [options]
 
@@ -18,9 +22,13 @@ Runs the contract suite against an in-process mock (default) or any target.
   --budget <credits>   Credits billable tests may spend on a non-mock target    env AE_CONTRACT_BUDGET (default 0)
   --report <kind:path> junit:out.xml or json:summary.json (repeatable)
   --grep <regex>       Only run tests whose names match
+  --record <dir>       Save every exchange and webhook, redacted, as dir/index.json + dir/tests/*.json
+                       (replay and compare them with \`artemotion-mock drift <dir>\`)
+  --redact <value>     One more value to redact from the recording (repeatable)
   --help
 
-Exit codes: 0 passed, 1 contract failure (or coverage gap), 2 configuration or target error, 3 budget would be exceeded.`;
+Exit codes: 0 passed, 1 contract failure (or coverage gap), 2 configuration or target error
+(or a secret left in the recording), 3 budget would be exceeded.`;
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 
@@ -30,6 +38,7 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     ({ values } = parseArgs({ args: argv, strict: true, options: {
       "base-url": { type: "string" }, "api-key": { type: "string" }, budget: { type: "string" },
       report: { type: "string", multiple: true }, grep: { type: "string" }, help: { type: "boolean" },
+      record: { type: "string" }, redact: { type: "string", multiple: true },
     } }));
   } catch (e) {
     out.err(`artemotion-mock contract: ${(e as Error).message}`);
@@ -45,7 +54,21 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
   for (const r of values.report ?? []) {
     const m = /^(junit|json):(.+)$/.exec(r);
     if (!m) return fail(`--report takes junit:PATH or json:PATH, got "${r}"`);
-    reports.push({ kind: m[1] as "junit" | "json", path: m[2]! });
+    // Against the working directory: vitest would put a relative junit path under contracts/, inside the package.
+    reports.push({ kind: m[1] as "junit" | "json", path: resolve(m[2]!) });
+  }
+  // vitest runs the suite and only this command loads it, so `serve` starts without it.
+  let startVitest: typeof import("vitest/node").startVitest;
+  try {
+    ({ startVitest } = await import("vitest/node"));
+  } catch (e) {
+    return fail(`cannot load vitest, which runs the suite (${(e as Error).message.split("\n")[0]}). It is a dependency of artemotion-mock: reinstall it (npm install).`);
+  }
+  const recordDir = values.record === undefined ? null : resolve(values.record);
+  const redact = (values.redact ?? []).filter((v) => v !== "");
+  if (recordDir) {
+    const why = prepareRecordDir(recordDir);
+    if (why) return fail(why);
   }
   let server: MockServer | undefined;
   let target: string;
@@ -66,18 +89,21 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
       return fail(`target ${target} is unreachable: ${(e as Error).message}`);
     }
   } else {
-    server = await createMockServer({ timing: "fast" });
+    server = await createMockServer({ timing: IN_PROCESS_TIMING });
     target = server.baseUrl;
     key = "ae_test_contract_default";
   }
   const isMock = await probeMock(target);
   const runDir = mkdtempSync(join(tmpdir(), "ae-contract-"));
+  // A fresh webhook secret per run: the suite signs with it, and the recording's scan knows to look for it.
+  const webhookSecret = `whsec_${randomBytes(12).toString("hex")}`;
   Object.assign(process.env, {
     AE_BASE_URL: target, AE_API_KEY: key, AE_CONTRACT_BUDGET: budgetRaw, AE_CONTRACT_RUN_DIR: runDir,
     AE_CONTRACT_IS_MOCK: isMock ? "1" : "0", AE_CONTRACT_POLL_DEADLINE_MS: isMock ? "600000" : "60000",
+    AE_CONTRACT_WEBHOOK_SECRET: webhookSecret, AE_CONTRACT_RECORD_DIR: recordDir ?? "",
+    AE_CONTRACT_REDACT: JSON.stringify(redact), AE_CONTRACT_RECORD_SALT: randomBytes(16).toString("hex"),
   });
   try {
-    const { startVitest } = await import("vitest/node");
     const junit = reports.find((r) => r.kind === "junit");
     const vitest = await startVitest("test", [], {
       config: CONFIG, run: true, watch: false, passWithNoTests: true,
@@ -91,8 +117,19 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     const ledger: LedgerLine[] = existsSync(ledgerPath) ? readFileSync(ledgerPath, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
     const summary = summarise(target, isMock, isMock ? null : Number(budgetRaw), tests, ledger, coverageGate(loadSpec(), ledger));
     out.log(formatSummary(summary));
-    for (const r of reports.filter((x) => x.kind === "json")) writeFileSync(r.path, JSON.stringify(summary, null, 2));
-    return summary.exitCode;
+    for (const r of reports.filter((x) => x.kind === "json")) {
+      mkdirSync(dirname(r.path), { recursive: true });
+      writeFileSync(r.path, JSON.stringify(summary, null, 2));
+    }
+    if (!recordDir) return summary.exitCode;
+    const secrets = [key, webhookSecret, ...redact];
+    const index = writeIndex(recordDir, { baseUrl: target, isMock, timing: server ? IN_PROCESS_TIMING : null }, secrets.length);
+    const leaks = scanForSecrets(recordDir, secrets);
+    out.log(`Recorded ${index.totals.exchanges} exchanges and ${index.totals.webhooks} webhooks from ${index.totals.tests} tests to ${recordDir} (redacted before writing).`);
+    if (leaks.length === 0) return summary.exitCode;
+    for (const l of leaks) out.err(`artemotion-mock contract: secret scan: ${l.file}: ${l.rule}`);
+    out.err(`artemotion-mock contract: the recording in ${recordDir} still holds secrets (${leaks.length} finding(s)); do not share it.`);
+    return 2;
   } finally {
     rmSync(runDir, { recursive: true, force: true });
     await server?.close();

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { helpText, optionsFromArgv } from "./args.js";
+import { VERSION } from "../version.js";
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -8,9 +9,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(helpText());
     return command === undefined ? 2 : 0;
   }
+  if (command === "--version" || command === "-v") {
+    console.log(VERSION);
+    return 0;
+  }
   if (command === "contract") {
     const { runContractCli } = await import("./contract.js");
     return runContractCli(rest, process.env, out);
+  }
+  if (command === "drift") {
+    const { runDriftCli } = await import("./drift.js");
+    return runDriftCli(rest, out);
   }
   if (command !== "serve") {
     out.err(`artemotion-mock: unknown command "${command}". Try --help.`);

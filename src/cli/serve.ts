@@ -49,13 +49,11 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
   const logger = createLogger(options.logLevel, Boolean(process.stdout.isTTY));
   let server;
   try {
-    server = await createMockServer({ ...options }, { logger });
+    server = await createMockServer({ ...options }, { logger, lazyRest: true });
   } catch (e) {
-    if (e instanceof StoreOpenError) out.err(`artemotion-mock: ${e.message}`);
-    else out.err(`artemotion-mock: cannot listen on ${options.host}:${options.port}: ${(e as Error).message}`);
+    out.err(e instanceof StoreOpenError ? `artemotion-mock: ${e.message}` : `artemotion-mock: cannot listen on ${options.host}:${options.port}: ${(e as Error).message}`);
     return 2;
   }
-  for (const w of server.mock.store.warnings ?? []) out.err(`artemotion-mock: warning: ${w}`);
   const o = server.mock.options;
   const store = o.store === "memory" ? "" : `, store ${redactUrl(o.store)}${o.store.startsWith("redis") ? ` (namespace ${o.namespace})` : ""}`;
   const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${guardSummary(o)}${store})`;

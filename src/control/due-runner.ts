@@ -78,6 +78,9 @@ export class DueRunner {
   poke(): void {
     if (this.#stopped || !this.#store.sync) return;
     let next = this.#store.nextDueAt() as number | undefined;
+    // The request path's common case: nothing due yet and the timer already set for it. The
+    // clock only moves through control calls, which re-arm through the full path below.
+    if (next !== undefined && next === this.#armedFor && this.#timer !== undefined && this.#firesAt! > performance.now() + 2) return;
     const now = this.#store.now();
     if (next !== undefined && next <= now) {
       this.#claimNow();
@@ -100,6 +103,12 @@ export class DueRunner {
       this.poke();
     }, delay);
     this.#timer.unref();
+  }
+
+  /** After the clock moved or state was reset: the armed timer may be for the wrong moment. */
+  rearm(): void {
+    this.#clear();
+    this.poke();
   }
 
   stop(): void {

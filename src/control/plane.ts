@@ -55,7 +55,7 @@ export class ControlPlane {
   }
 
   reset(key?: string): MaybePromise<void> {
-    return andThen(this.#d.store.reset(key), () => this.#d.due.poke());
+    return andThen(this.#d.store.reset(key), () => this.#d.due.rearm());
   }
 
   clock(): MaybePromise<ClockView> {
@@ -76,7 +76,7 @@ export class ControlPlane {
   }
 
   #afterClock(c: { now: number; frozen: boolean }): ClockView {
-    if (this.#d.store.sync) this.#d.due.poke();
+    if (this.#d.store.sync) this.#d.due.rearm();
     else void this.#d.due.run();
     return clockView(c);
   }

@@ -74,10 +74,16 @@ function sniffMime(buf: Buffer): ImageMime | undefined {
   return undefined;
 }
 
-function checkDataUrl(field: string, value: string): ImageCheck {
-  // Strict shape on purpose: parameters (charset=...) or non-base64 payloads
-  // are not something a client sending an image should ever produce.
-  const m = /^data:([a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+);base64,/i.exec(value);
+/**
+ * The one accepted data URL prefix. Strict shape on purpose: parameters
+ * (charset=...) or non-base64 payloads are not something a client sending an
+ * image should ever produce.
+ */
+export const DATA_URL_PREFIX = /^data:([a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+);base64,/i;
+
+/** `alphabetChecked`: the body reader already proved the payload is base64 characters while scanning its bytes. */
+function checkDataUrl(field: string, value: string, alphabetChecked: boolean): ImageCheck {
+  const m = DATA_URL_PREFIX.exec(value);
   if (!m) {
     return problem(
       "INVALID_REQUEST",
@@ -94,20 +100,20 @@ function checkDataUrl(field: string, value: string): ImageCheck {
 
   // Buffer.from(…, "base64") silently skips junk, so validate first.
   const wellFormed =
-    /^[A-Za-z0-9+/]*={0,2}$/.test(payload) &&
+    (alphabetChecked || /^[A-Za-z0-9+/]*={0,2}$/.test(payload)) &&
     (padding === 0 ? payload.length % 4 !== 1 : payload.length % 4 === 0);
   if (!wellFormed) {
     return problem("INVALID_REQUEST", `Invalid ${field}: data URL payload is not valid base64.`);
   }
 
-  const buf = Buffer.from(payload, "base64");
-  const mime = sniffMime(buf);
+  // The format is in the first bytes: decoding 10 MB to read 12 of them cost about 14 ms.
+  const mime = sniffMime(Buffer.from(payload.slice(0, 16), "base64"));
   if (!mime) return problem("IMAGE_ERROR", UNSUPPORTED);
-  return { ok: true, kind: "data", mime, bytes: buf.length };
+  return { ok: true, kind: "data", mime, bytes: decodedBytes };
 }
 
-export function checkImageUrl(field: string, value: string): ImageCheck {
-  if (/^data:/i.test(value)) return checkDataUrl(field, value);
+export function checkImageUrl(field: string, value: string, alphabetChecked = false): ImageCheck {
+  if (/^data:/i.test(value)) return checkDataUrl(field, value, alphabetChecked);
 
   const invalid = problem(
     "INVALID_REQUEST",

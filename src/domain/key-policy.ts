@@ -1,4 +1,5 @@
-import { parseDocument } from "yaml";
+import { createRequire } from "node:module";
+import type { parseDocument as ParseDocument } from "yaml";
 import { API_KEY_PATTERN } from "./keys.js";
 
 /**
@@ -32,6 +33,8 @@ export function parseKeyFile(text: string, source: string, defaultCredits: numbe
   const fail = (why: string): never => {
     throw new KeyFileError(`${source}: ${why}`);
   };
+  // yaml is loaded only when a keys file is read: the default start (--keys auto) never needs it.
+  const { parseDocument } = createRequire(import.meta.url)("yaml") as { parseDocument: typeof ParseDocument };
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;

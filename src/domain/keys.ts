@@ -11,6 +11,26 @@ export function maskKey(key: string): string {
   return rest.length <= 8 ? `${m[1]}${rest.slice(0, 2)}…` : `${m[1]}${rest.slice(0, 4)}…${rest.slice(-4)}`;
 }
 
+const KEY_ANYWHERE = /ae_(?:live|test)_[A-Za-z0-9_]{8,200}/g;
+const HAS_KEY = /ae_(?:live|test)_[A-Za-z0-9_]{8}/;
+
+/**
+ * A text (a path, a URL, a message) with every API key in it masked. A key
+ * that was percent-encoded is masked too, and the text is then given decoded:
+ * `/jobs/ae%5Ftest%5F…` must not slip past a reader who decodes it.
+ */
+export function maskKeysIn(text: string): string {
+  if (text.includes("ae_")) text = text.replace(KEY_ANYWHERE, maskKey);
+  if (!text.includes("%")) return text;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+  return HAS_KEY.test(decoded) ? decoded.replace(KEY_ANYWHERE, maskKey) : text;
+}
+
 /**
  * A stable handle for a key that is safe to show: the control API lists keys
  * masked, and takes this handle (or the full key) wherever it takes a key.

@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 
 /** A small seeded PRNG (sfc32); plenty for mock data, and fast. */
 export type Rng = () => number;
 
 export function rngFrom(seedText: string): Rng {
-  const h = createHash("sha256").update(seedText).digest();
+  // crypto.hash: one call, no Hash object per job (a submit plans one job).
+  const h = hash("sha256", seedText, "buffer");
   let a = h.readUInt32LE(0), b = h.readUInt32LE(4), c = h.readUInt32LE(8), d = h.readUInt32LE(12);
   return () => {
     a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
@@ -25,17 +26,19 @@ export function between(rng: Rng, min: number, max: number): number {
 
 /**
  * Job ids: UUID v4, from crypto when unseeded (unguessable), from the seed
- * when seeded (so the same seed and requests give the same ids).
+ * when seeded (so the same seed and requests give the same ids; the n-th id
+ * depends only on the seed and n).
  */
-export function createIdSource(seed: number | null): () => string {
+export function createIdSource(seed: number | null, from = 0): () => string {
   if (seed === null) return () => randomUUID();
-  let n = 0;
+  // `from`: ids already drawn, so a restarted seeded store continues its sequence.
+  let n = from;
   return () => seededId(seed, n++);
 }
 
-/** The n-th job id (from 0) of a seeded mock, shaped as a UUID v4. */
+/** The n-th job id (from 0) of a seeded mock, shaped as a UUID v4 (the Redis store draws n from a shared counter). */
 export function seededId(seed: number, n: number): string {
-  const b = createHash("sha256").update(`id:${seed}:${n}`).digest();
+  const b = hash("sha256", `id:${seed}:${n}`, "buffer");
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const hex = b.subarray(0, 16).toString("hex");

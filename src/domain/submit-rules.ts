@@ -21,6 +21,8 @@ const IMAGE_FIELDS: Record<JobKind, string[]> = {
   generate: [],
 };
 
+const NONE: ReadonlySet<string> = new Set();
+
 const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
 
 export function resolveModel(kind: JobKind, requested: unknown): Model {
@@ -53,13 +55,14 @@ function visionInput(model: Model, body: Record<string, unknown>): VisionInput {
 }
 
 /** Applies the catalog's rules in the documented order: model, model fields, images, webhook. */
-export function resolveSubmit(kind: JobKind, body: Record<string, unknown>, webhookPolicy: WebhookPolicy = OPEN_WEBHOOKS): SubmitRequest {
+/** `base64Checked`: top-level fields whose data URL payload the body reader already checked byte by byte. */
+export function resolveSubmit(kind: JobKind, body: Record<string, unknown>, webhookPolicy: WebhookPolicy = OPEN_WEBHOOKS, base64Checked: ReadonlySet<string> = NONE): SubmitRequest {
   const model = resolveModel(kind, body.model_id);
   const vision = kind === "vision" ? visionInput(model, body) : null;
   const imageUrls: string[] = [];
   for (const field of IMAGE_FIELDS[kind]) {
     const value = body[field] as string;
-    const check = checkImageUrl(field, value);
+    const check = checkImageUrl(field, value, base64Checked.has(field));
     if (!check.ok) throw new ApiError(check.code, check.message);
     imageUrls.push(value);
   }

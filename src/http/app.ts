@@ -1,5 +1,5 @@
 import type { Express } from "express";
-import type { Logger } from "pino";
+import type { Logger } from "./logger.js";
 import type { ControlPlane } from "../control/plane.js";
 import { resolveOptions, type MockOptions } from "../options.js";
 import { createRuntime, type MockRuntime } from "../runtime.js";

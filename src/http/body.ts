@@ -1,9 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import { isUtf8 } from "node:buffer";
 import { ApiError } from "../domain/errors.js";
-import { PARSE_FAILED, parseJsonBody } from "./json-body.js";
+import { PARSE_FAILED, parseJsonBody, type ParsedBody } from "./json-body.js";
 
-export type BodyCallback = (err: ApiError | null, body: unknown, raw: Buffer | null) => void;
+export type BodyCallback = (err: ApiError | null, body: ParsedBody | null, raw: Buffer | null) => void;
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
@@ -32,7 +32,7 @@ export function readJsonBody(req: IncomingMessage, limit: number, done: BodyCall
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
-  const finish = (err: ApiError | null, body: unknown, raw: Buffer | null = null) => {
+  const finish = (err: ApiError | null, body: ParsedBody | null, raw: Buffer | null = null) => {
     if (finished) return;
     finished = true;
     req.off("data", onData);
@@ -52,13 +52,13 @@ export function readJsonBody(req: IncomingMessage, limit: number, done: BodyCall
   req.once("end", () => {
     if (finished) return;
     const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-    if (!isUtf8(buf)) return finish(new ApiError("INVALID_REQUEST", "Request body is not valid UTF-8. Send UTF-8 JSON."), undefined);
+    if (!isUtf8(buf)) return finish(new ApiError("INVALID_REQUEST", "Request body is not valid UTF-8. Send UTF-8 JSON."), null);
     const parsed = parseJsonBody(buf);
-    if (parsed === PARSE_FAILED) return finish(new ApiError("INVALID_REQUEST", "Invalid JSON body."), undefined);
+    if (parsed === PARSE_FAILED) return finish(new ApiError("INVALID_REQUEST", "Invalid JSON body."), null);
     finish(null, parsed, buf);
   });
-  req.once("aborted", () => finish(malformed(), undefined));
-  req.once("error", () => finish(malformed(), undefined));
+  req.once("aborted", () => finish(malformed(), null));
+  req.once("error", () => finish(malformed(), null));
 }
 
 /** Answers 413 and drains what is still coming (at most 4 × the limit), then lets the connection close. */
@@ -69,5 +69,5 @@ function tooLarge(req: IncomingMessage, limit: number, done: BodyCallback): void
     if (drained > 4 * limit) req.destroy();
   });
   req.resume();
-  done(new ApiError("PAYLOAD_TOO_LARGE", "Request body too large."), undefined, null);
+  done(new ApiError("PAYLOAD_TOO_LARGE", "Request body too large."), null, null);
 }

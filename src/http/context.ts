@@ -25,24 +25,36 @@ export function keyIfAny(req: IncomingMessage): string | null {
 // Underscores appear in container service names (docker-compose), so they are allowed.
 const HOST_PATTERN = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-/** Origins seen per Host header, so a poll does not rebuild the string (bounded: hosts come from clients). */
-const originCache = new Map<string, string>();
+/**
+ * The origin the client used (or --public-url), for poll_url and result
+ * URLs. One per handler: it remembers the origin of each Host header it has
+ * seen, so a poll does not rebuild the string (bounded: hosts come from clients).
+ */
+export class Origins {
+  #seen = new Map<string, string>();
 
-/** The origin the client used (or --public-url), for poll_url and result URLs. */
+  constructor(readonly publicUrl: string | null) {}
+
+  of(req: IncomingMessage): string {
+    if (this.publicUrl) return this.publicUrl;
+    const host = req.headers.host;
+    const encrypted = req.socket !== null && "encrypted" in req.socket;
+    if (host === undefined || encrypted) return originOf(req, null);
+    const known = this.#seen.get(host);
+    if (known !== undefined) return known;
+    const origin = originOf(req, null);
+    // Only a usable Host is remembered; without one the origin depends on the socket.
+    if (this.#seen.size < 256 && HOST_PATTERN.test(host)) this.#seen.set(host, origin);
+    return origin;
+  }
+}
+
+/** The origin the client used (or --public-url), built from the request. */
 export function originOf(req: IncomingMessage, publicUrl: string | null): string {
   if (publicUrl) return publicUrl;
   const host = req.headers.host;
-  const encrypted = req.socket !== null && "encrypted" in req.socket;
-  if (host !== undefined && !encrypted) {
-    const known = originCache.get(host);
-    if (known !== undefined) return known;
-  }
-  const proto = encrypted ? "https" : "http";
-  if (host && HOST_PATTERN.test(host)) {
-    const origin = `${proto}://${host}`;
-    if (!encrypted && originCache.size < 256) originCache.set(host, origin);
-    return origin;
-  }
+  const proto = req.socket !== null && "encrypted" in req.socket ? "https" : "http";
+  if (host && HOST_PATTERN.test(host)) return `${proto}://${host}`;
   // No usable Host: the address the client actually reached still works as given.
   const addr = req.socket.localAddress ?? "127.0.0.1";
   const hostPart = addr.includes(":") ? `[${addr.replace(/^::ffff:/, "")}]`.replace(/^\[(\d+\.\d+\.\d+\.\d+)\]$/, "$1") : addr;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestEventData } from "../events/types.js";
 import { keyIfAny } from "./context.js";
@@ -11,7 +11,10 @@ import { keyIfAny } from "./context.js";
 export class Exchange {
   readonly started = performance.now();
   readonly wallMs = Date.now();
+  /** Relative to the mock: /api/v1/…, also when a user's Express app mounts it under a path. */
   path = "";
+  /** That user's mount path ("/mock"), or "" at the root; poll_url and result URLs keep it. */
+  mount = "";
   query = "";
   key: string | null = null;
   operation: string | null = null;
@@ -53,8 +56,8 @@ const WHOLE_BODY_HASH_LIMIT = 1 << 20;
  * 28 MB would cost more than answering.
  */
 export function bodyHash(raw: Buffer): string {
+  if (raw.length <= WHOLE_BODY_HASH_LIMIT) return hash("sha1", raw, "base64url").slice(0, 16);
   const h = createHash("sha1");
-  if (raw.length <= WHOLE_BODY_HASH_LIMIT) h.update(raw);
-  else h.update(String(raw.length)).update(raw.subarray(0, 65536)).update(raw.subarray(raw.length - 65536));
+  h.update(String(raw.length)).update(raw.subarray(0, 65536)).update(raw.subarray(raw.length - 65536));
   return h.digest("base64url").slice(0, 16);
 }

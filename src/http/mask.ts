@@ -1,6 +1,5 @@
-import { API_KEY_PATTERN, keyRef, maskKey } from "../domain/keys.js";
+import { API_KEY_PATTERN, keyRef, maskKeysIn } from "../domain/keys.js";
 
-const KEY_ANYWHERE = /ae_(?:live|test)_[A-Za-z0-9_]{8,200}/g;
 const SECRET_FIELDS = new Set(["webhook_secret", "secret"]);
 
 /**
@@ -9,7 +8,7 @@ const SECRET_FIELDS = new Set(["webhook_secret", "secret"]);
  * back) and no webhook secret. One pass at the edge, so no route can forget.
  */
 export function maskSecrets(value: unknown): unknown {
-  if (typeof value === "string") return value.includes("ae_") ? value.replace(KEY_ANYWHERE, maskKey) : value;
+  if (typeof value === "string") return maskKeysIn(value);
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};

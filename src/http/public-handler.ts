@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import querystring from "node:querystring";
-import type { Logger } from "pino";
+import type { Logger } from "./logger.js";
 import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
 import { ApiError, isApiError } from "../domain/errors.js";
-import { viewOf } from "../domain/jobs.js";
+import { viewOf, type Job } from "../domain/jobs.js";
+import { maskKeysIn } from "../domain/keys.js";
 import { scenarioFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
 import { submitResponse } from "../domain/submit-flow.js";
 import { resolveSubmit } from "../domain/submit-rules.js";
@@ -12,10 +12,11 @@ import * as validators from "../spec/generated/request-validators.js";
 import type { GeneratedOperation } from "../spec/generate.js";
 import type { PollResult, Store, SubmitResult } from "../store/types.js";
 import { assertJsonContentType, readJsonBody } from "./body.js";
-import { bearerKey, headerScenario, originOf, parseScenario } from "./context.js";
+import { Origins, bearerKey, headerScenario, parseScenario } from "./context.js";
+import { parseQuery } from "./query.js";
 import { Exchange, bodyHash } from "./exchange.js";
 import { API_PREFIX, SpecRouter } from "./router.js";
-import { sendError, sendJson, sendJsonBuffer } from "./send.js";
+import { sendError, sendJson, sendJsonBuffer, sendJsonText } from "./send.js";
 import { validateWith, type Validator } from "./validate.js";
 
 export interface PublicDeps {
@@ -34,6 +35,7 @@ export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
 const SUBMITS: Record<string, JobKind> = { submitTryon: "tryon", submitVision: "vision", submitGenerate: "generate" };
 const IMAGE_FIELDS = ["person_image_url", "garment_image_url", "image_url"];
 const VALIDATORS = validators as unknown as Record<string, Validator>;
+const FINISHED_CACHE = 1024;
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
 
 /** Header first, then a magic image host; arming is the store's fallback. */
@@ -57,10 +59,14 @@ function requestScenario(req: IncomingMessage, body: Record<string, unknown>): S
 export function createPublicHandler(deps: PublicDeps): PublicHandler {
   const { store, logger } = deps;
   const router = new SpecRouter();
+  const origins = new Origins(deps.publicUrl);
   const catalogs: Record<string, Buffer> = {
     listModels: Buffer.from(JSON.stringify(tryonCatalogBody())),
     listVisionModels: Buffer.from(JSON.stringify(visionCatalogBody())),
   };
+
+  /** Serialised answers of finished jobs, oldest dropped first (bounded: 100,000 jobs must not double the heap). */
+  const finished = new Map<string, { origin: string; job: Job; text: string }>();
 
   const finish = (ex: Exchange) => {
     if (ex.recorded) return;
@@ -70,7 +76,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
 
   const fail = (ex: Exchange, err: unknown) => {
     const api = isApiError(err) ? err : null;
-    if (!api) logger.error({ err, method: ex.req.method, path: ex.path }, "unexpected error");
+    if (!api) logger.error({ err, method: ex.req.method, path: maskKeysIn(ex.path) }, "unexpected error");
     const e = api ?? new ApiError("INTERNAL_ERROR");
     ex.errorCode = e.code;
     if (e.code === "RATE_LIMIT_EXCEEDED") ex.retryAfter = Number(e.headers["Retry-After"]);
@@ -87,24 +93,40 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   const submitted = (ex: Exchange, r: SubmitResult) => {
     ex.jobId = r.job.id;
     ex.creditsUsed = r.job.model.credits;
-    answered(ex, 202, submitResponse(r.job, r.creditsLeft, originOf(ex.req, deps.publicUrl)));
+    answered(ex, 202, submitResponse(r.job, r.creditsLeft, origins.of(ex.req) + ex.mount));
   };
 
   const polled = (ex: Exchange, r: PollResult) => {
-    const view = viewOf(r.job, r.now, originOf(ex.req, deps.publicUrl));
+    const origin = origins.of(ex.req) + ex.mount;
+    const job = r.job;
+    // A finished job's answer never changes (until it expires, which the store checks): serialise it once.
+    if (r.now >= job.finishedAt) {
+      const cached = finished.get(job.id);
+      let text: string;
+      if (cached !== undefined && cached.origin === origin && cached.job === job) text = cached.text;
+      else {
+        text = JSON.stringify(viewOf(job, r.now, origin));
+        if (finished.size >= FINISHED_CACHE) finished.delete(finished.keys().next().value!);
+        finished.set(job.id, { origin, job, text });
+      }
+      ex.jobStatus = job.outcome;
+      sendJsonText(ex.res, 200, text);
+      return finish(ex);
+    }
+    const view = viewOf(job, r.now, origin);
     ex.jobStatus = view.status;
     answered(ex, 200, view);
   };
 
-  function submit(ex: Exchange, kind: JobKind, body: Record<string, unknown>): void {
+  function submit(ex: Exchange, kind: JobKind, body: Record<string, unknown>, base64Checked: ReadonlySet<string>): void {
     const scenario = requestScenario(ex.req, body);
     ex.scenario = scenario;
-    const request = resolveSubmit(kind, body, deps.webhookPolicy);
+    const request = resolveSubmit(kind, body, deps.webhookPolicy, base64Checked);
     ex.modelId = request.model.id;
     const resolved = { scenario };
     let r: SubmitResult | Promise<SubmitResult>;
     try {
-      r = store.submit({ key: ex.key!, request, scenario, origin: originOf(ex.req, deps.publicUrl) }, resolved);
+      r = store.submit({ key: ex.key!, request, scenario, origin: origins.of(ex.req) + ex.mount }, resolved);
     } finally {
       ex.scenario = resolved.scenario;
     }
@@ -138,8 +160,8 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
         try {
           if (err) throw err;
           if (raw) ex.bodyHash = bodyHash(raw);
-          validateWith(validate, body, "body");
-          submit(ex, SUBMITS[op.operationId]!, body as Record<string, unknown>);
+          validateWith(validate, body!.value, "body");
+          submit(ex, SUBMITS[op.operationId]!, body!.value as Record<string, unknown>, body!.base64Checked);
         } catch (e) {
           fail(ex, e);
         }
@@ -148,7 +170,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     }
     let query: Record<string, unknown> = {};
     if (op.query !== null) {
-      query = { ...querystring.parse(ex.query) };
+      query = parseQuery(ex.query);
       validateWith(VALIDATORS[op.query]!, query, "query");
     }
     const catalog = catalogs[op.operationId];
@@ -163,8 +185,12 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   return function publicHandler(req, res) {
     const ex = new Exchange(req, res);
     try {
-      // Mounted in Express, req.url lost its mount point; originalUrl keeps it.
-      const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "/";
+      // Mounted by Express (createApp), req.url lost its mount points to req.baseUrl: "/api/v1", or
+      // "/mock/api/v1" in a user's app at /mock. Paths are read relative to the mock, and the user's
+      // part is kept for the URLs the mock hands out (poll_url, result images).
+      const base = (req as { baseUrl?: string }).baseUrl;
+      const url = base === undefined ? (req.url ?? "/") : API_PREFIX + (req.url ?? "/");
+      if (base !== undefined) ex.mount = base.slice(0, base.length - API_PREFIX.length);
       const q = url.indexOf("?");
       ex.path = q === -1 ? url : url.slice(0, q);
       ex.query = q === -1 ? "" : url.slice(q + 1);

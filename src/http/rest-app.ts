@@ -1,15 +1,18 @@
 import express, { type Express } from "express";
 import { ApiError } from "../domain/errors.js";
+import { maskKeysIn } from "../domain/keys.js";
 import type { MockRuntime } from "../runtime.js";
 import { cdnRouter } from "./cdn-routes.js";
 import { controlRouter } from "./control-routes.js";
+import { docsRouter } from "./docs-routes.js";
 import { errorMiddleware } from "./errors.js";
+import { uiRouter } from "./ui-routes.js";
 import { mockGuardMiddleware, mockGuardPolicy } from "./host-guard.js";
 import { Exchange } from "./exchange.js";
 import { API_PREFIX } from "./router.js";
 
 /** Paths whose requests are not the API under test, so the journal leaves them out. */
-const UNJOURNALED = /^\/(?:__mock|docs)(?:\/|$)/;
+const UNJOURNALED = /^\/(?:(?:__mock|docs)(?:\/|$)|$)/;
 
 /**
  * Everything that is not the public API, composed by Express: the control
@@ -25,7 +28,9 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
   if (mountApi) app.use(API_PREFIX, (req, res) => rt.handler(req, res));
 
   app.use((req, res, next) => {
-    const url = req.originalUrl;
+    // Relative to the mock (req.url, not originalUrl), so a user's mount path changes neither the
+    // journal's paths nor which requests it leaves out.
+    const url = req.url;
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     if (!UNJOURNALED.test(path)) {
@@ -40,10 +45,13 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
   // Host and cross-site guards for everything but the public API and /cdn.
   app.use(mockGuardMiddleware(mockGuardPolicy(rt.options)));
   app.use("/cdn", cdnRouter(rt.store));
+  app.use(docsRouter({ admin: rt.options.admin }));
+  // The page loads without the token (it asks for it and carries no data); every data call goes through the guard.
+  if (rt.options.admin) app.use("/__mock/ui", uiRouter({ adminToken: rt.options.adminToken }));
   if (rt.options.admin) app.use("/__mock", controlRouter(rt));
   app.use((req, _res, next) => next(new ApiError("NOT_FOUND", `No route ${req.method} ${req.path}. The API is under /api/v1.`)));
   app.use(
-    errorMiddleware((err, req) => rt.logger.error({ err, method: req.method, path: req.originalUrl }, "unexpected error"), (code, res) => {
+    errorMiddleware((err, req) => rt.logger.error({ err, method: req.method, path: maskKeysIn(req.originalUrl) }, "unexpected error"), (code, res) => {
       const ex = res.locals.exchange as Exchange | undefined;
       if (ex) ex.errorCode = code;
     }),

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { ApiError } from "../domain/errors.js";
+import { maskKeysIn } from "../domain/keys.js";
 
-const TYPE = "Content-Type";
 const JSON_TYPE = "application/json; charset=utf-8";
 
 /**
@@ -10,7 +10,7 @@ const JSON_TYPE = "application/json; charset=utf-8";
  */
 export function sendJsonText(res: ServerResponse, status: number, text: string, headers?: Readonly<Record<string, string>>): void {
   const length = Buffer.byteLength(text);
-  res.writeHead(status, headers === undefined ? { [TYPE]: JSON_TYPE, "Content-Length": length } : { ...headers, [TYPE]: JSON_TYPE, "Content-Length": length });
+  res.writeHead(status, headers === undefined ? { "Content-Type": JSON_TYPE, "Content-Length": length } : { ...headers, "Content-Type": JSON_TYPE, "Content-Length": length });
   res.end(res.req.method === "HEAD" ? undefined : text);
 }
 
@@ -20,11 +20,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** A body fixed at start-up (the catalogs), already encoded. */
 export function sendJsonBuffer(res: ServerResponse, status: number, body: Buffer): void {
-  res.writeHead(status, { [TYPE]: JSON_TYPE, "Content-Length": body.length });
+  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": body.length });
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
+/** The one error writer. A message that echoes a request's path or a value shows any API key in it masked. */
 export function sendError(res: ServerResponse, err: ApiError): void {
   if (res.headersSent) return;
-  sendJson(res, err.status, err.toBody(), err.headers);
+  const body = err.toBody();
+  sendJson(res, err.status, { ...body, error: maskKeysIn(body.error) }, err.headers);
 }

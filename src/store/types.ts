@@ -107,8 +107,6 @@ export interface Store {
   readonly sync: boolean;
   readonly events: EventStream;
   readonly config: Readonly<StoreConfig>;
-  /** What an operator should hear about, found by open() (e.g. Redis' eviction policy); the CLI prints them. */
-  readonly warnings?: readonly string[];
 
   /** Connects or loads; resolves when the store can answer. */
   open(): Promise<void>;

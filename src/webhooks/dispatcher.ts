@@ -1,5 +1,4 @@
 import http from "node:http";
-import https from "node:https";
 import type { DeliveryRecord, DeliverySettlement } from "../domain/deliveries.js";
 import type { Job } from "../domain/jobs.js";
 import { OPEN_WEBHOOKS } from "../domain/webhook-policy.js";
@@ -114,7 +113,8 @@ export class WebhookDispatcher {
       let req: http.ClientRequest;
       try {
         const url = new URL(record.url);
-        const client = url.protocol === "https:" ? https : http;
+        // node:https (TLS) loads on the first https delivery, not at every start.
+        const client = url.protocol === "https:" ? (process.getBuiltinModule("node:https") as typeof import("node:https")) : http;
         const destination = this.#destinations.requestOptions(url);
         if ("refused" in destination) return settle("refused", null, destination.refused);
         req = client.request(url, { method: "POST", headers: { ...record.requestHeaders, "Content-Length": String(Buffer.byteLength(body)) }, ...destination.options });

@@ -11,16 +11,43 @@ export interface Exchange {
   body: any;
 }
 
-/** A deliberate drift: rewrites one answer of the real mock, or its webhook signatures. */
+/** A request on its way to the real mock; a drift may rewrite its headers. */
+export interface OutgoingRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** A webhook delivery on its way to the receiver: headers and the raw body, as sent. */
+export interface OutgoingWebhook {
+  headers: Record<string, string>;
+  raw: string;
+}
+
+/** A deliberate drift: rewrites one answer of the real mock, a request, or its webhooks. */
 export interface Drift {
   name: string;
   response?: (x: Exchange) => void;
+  request?: (r: OutgoingRequest) => void;
+  webhook?: (w: OutgoingWebhook) => void;
   tamperWebhookSignature?: boolean;
   /** Answer 404 on /__mock, so the target looks like the live API. */
   hideControl?: boolean;
 }
 
 const HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+
+/** Several drifts at once (each aimed at a different test). */
+export function combine(name: string, drifts: Drift[]): Drift {
+  return {
+    name,
+    response: (x) => drifts.forEach((d) => d.response?.(x)),
+    request: (r) => drifts.forEach((d) => d.request?.(r)),
+    webhook: (w) => drifts.forEach((d) => d.webhook?.(w)),
+    tamperWebhookSignature: drifts.some((d) => d.tamperWebhookSignature),
+    hideControl: drifts.some((d) => d.hideControl),
+  };
+}
 
 /**
  * An HTTP proxy in front of a real mock that injects one drift, so a test can
@@ -43,6 +70,7 @@ export async function startDriftProxy(upstream: string, drift: Drift): Promise<{
         raw = JSON.stringify(body);
       } catch { /* not JSON: pass through */ }
     }
+    if (!req.url!.startsWith("/__mock")) drift.request?.({ method: req.method!, url: req.url!, headers });
     const up = await fetch(upstream + req.url, { method: req.method, headers, body: ["GET", "HEAD"].includes(req.method!) ? undefined : raw });
     const text = await up.text();
     const x: Exchange = { method: req.method!, url: req.url!, status: up.status, headers: Object.fromEntries([...up.headers.entries()].filter(([k]) => !HOP.has(k))), body: text };
@@ -62,6 +90,8 @@ export async function startDriftProxy(upstream: string, drift: Drift): Promise<{
 async function forward(url: string, raw: string, headers: Record<string, string>, res: http.ServerResponse, drift: Drift) {
   const target = decodeURIComponent(url.slice("/__drift_forward/".length));
   if (drift.tamperWebhookSignature) headers["x-artemotion-signature"] = signWebhook(raw, "not-the-secret", Number(headers["x-artemotion-timestamp"]));
-  const up = await fetch(target, { method: "POST", headers, body: raw });
+  const w: OutgoingWebhook = { headers, raw };
+  drift.webhook?.(w);
+  const up = await fetch(target, { method: "POST", headers: w.headers, body: w.raw });
   res.writeHead(up.status).end(await up.text());
 }

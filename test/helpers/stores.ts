@@ -1,4 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileStore, type FileStoreOptions } from "../../src/store/file/store.js";
 import { MemoryStore } from "../../src/store/memory/store.js";
 import { RedisStore } from "../../src/store/redis/store.js";
 import { startRedisServer, type RedisServer } from "../../scripts/redis-server.mjs";
@@ -28,6 +32,35 @@ export const memoryFactory: StoreFactory = {
   },
 };
 
+/** A fresh state directory under the system's temp dir. */
+export function tempStateDir(): string {
+  return mkdtempSync(join(tmpdir(), "artemotion-state-"));
+}
+
+/**
+ * File stores, each in its own temp directory; teardown closes every store it
+ * opened (the suite opens a new one per test) and deletes the directories.
+ */
+export function fileStoreFactory(opts: FileStoreOptions = {}): StoreFactory {
+  const opened: { store: FileStore; dir: string }[] = [];
+  return {
+    name: "file",
+    async open(config) {
+      const dir = tempStateDir();
+      const store = new FileStore(dir, storeConfig(config), { log: { warn: () => {} }, ...opts });
+      opened.push({ store, dir });
+      await store.open();
+      return store;
+    },
+    async teardown() {
+      for (const { store, dir } of opened.splice(0)) {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
 /**
  * A Redis store on one private redis-server per test file (started on first
  * use), each store in a namespace of its own, as replicas of different mocks
@@ -53,5 +86,5 @@ export function redisFactory(): StoreFactory {
   };
 }
 
-/** The stores the behaviour suite proves; the file store adds itself here. */
-export const STORE_FACTORIES: StoreFactory[] = [memoryFactory, redisFactory()];
+/** The stores the behaviour suite proves. */
+export const STORE_FACTORIES: StoreFactory[] = [memoryFactory, fileStoreFactory(), redisFactory()];

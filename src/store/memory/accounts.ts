@@ -41,14 +41,21 @@ export class Accounts {
     if (this.policy.keys !== null && !this.#byKey.has(key)) throw unknownKey();
   }
 
-  /** The account to charge, created with the default balance on first use. */
+  /**
+   * The account to charge. A new key gets one with the default balance that
+   * is kept only when `add`ed after the charge succeeds, so a refused charge
+   * (402, a refund) costs no memory and takes no place under --max-keys.
+   */
   forCharge(key: string, now: number): { account: Account; created: boolean } {
     const acc = this.#byKey.get(key);
     if (acc) return { account: acc, created: false };
     if (this.#byKey.size >= this.policy.maxKeys) throw keyLimitError(this.policy.maxKeys);
-    const account = { key, credits: this.policy.defaultCredits, createdAt: now };
-    this.#byKey.set(key, account);
-    return { account, created: true };
+    return { account: { key, credits: this.policy.defaultCredits, createdAt: now }, created: true };
+  }
+
+  /** Keeps a new account from forCharge, once charged. */
+  add(account: Account): void {
+    this.#byKey.set(account.key, account);
   }
 
   get(key: string): Account | undefined {

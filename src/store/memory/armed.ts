@@ -34,9 +34,18 @@ export class ArmedScenarios {
     return { ...a };
   }
 
-  /** Replaces the whole list (a restart from a state file). */
+  /** Replaces the whole list (a restart from a state file); ids never go back. */
   restore(list: Armed[]): void {
     this.#armed = list.map((a) => ({ ...a }));
-    this.#nextId = 1 + Math.max(0, ...list.map((a) => Number(a.id.replace(/^arm_/, "")) || 0));
+    this.raiseLastId(Math.max(0, ...list.map((a) => Number(a.id.replace(/^arm_/, "")) || 0)));
+  }
+
+  /** The number of the last id handed out. */
+  get lastId(): number {
+    return this.#nextId - 1;
+  }
+
+  raiseLastId(n: number): void {
+    if (n + 1 > this.#nextId) this.#nextId = n + 1;
   }
 }

@@ -11,7 +11,8 @@ import type { Account } from "./accounts.js";
 export type Change =
   | { t: "account"; account: Account }
   | { t: "deleted"; key: string; deleted: boolean }
-  | { t: "job"; job: JobData }
+  /** `ids`: job ids drawn so far, so a restarted seeded store never repeats one. */
+  | { t: "job"; job: JobData; ids: number }
   | { t: "job-counters"; id: string; statusErrorsLeft: number; notFoundPollsLeft: number }
   | { t: "unjob"; id: string }
   | { t: "clock"; offset: number; frozenAt: number | null }

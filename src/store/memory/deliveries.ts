@@ -39,6 +39,19 @@ export class DeliveryLog {
     return [...source].filter((d) => filter.key === undefined || d.key === filter.key);
   }
 
+  hasJob(jobId: string): boolean {
+    return this.#byJob.has(jobId);
+  }
+
+  /** The last sequence number handed out; ids never repeat, even after their records expire. */
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  raiseSeq(n: number): void {
+    if (n > this.#seq) this.#seq = n;
+  }
+
   removeJob(jobId: string): void {
     for (const id of this.#byJob.get(jobId) ?? []) this.#byId.delete(id);
     this.#byJob.delete(jobId);

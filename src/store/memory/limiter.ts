@@ -3,11 +3,13 @@ import { rateLimited } from "../../domain/submit-flow.js";
 
 /**
  * Sliding one-minute window per key and bucket, in virtual time: an exact log
- * of accepted requests. A window that has emptied is dropped, so keys that
- * stopped calling cost nothing.
+ * of accepted requests. A window that has emptied is dropped: when its key
+ * calls again, or by a sweep at most once a window length, so keys that
+ * stopped calling cost nothing for long.
  */
 export class RateLimiter {
   #hits = new Map<string, number[]>();
+  #sweptAt = -Infinity;
   readonly enabled: boolean;
 
   constructor(enabled: boolean) {
@@ -23,6 +25,7 @@ export class RateLimiter {
 
   record(key: string, bucket: RateBucket, now: number): void {
     if (!this.enabled) return;
+    if (now - this.#sweptAt >= RATE_WINDOW_MS) this.#sweep(now);
     const hits = this.#live(key, bucket, now);
     if (hits) hits.push(now);
     else this.#hits.set(`${bucket}\u0000${key}`, [now]);
@@ -43,6 +46,12 @@ export class RateLimiter {
   reset(key?: string): void {
     if (key === undefined) this.#hits.clear();
     else for (const b of RATE_BUCKETS) this.#hits.delete(`${b}\u0000${key}`);
+  }
+
+  /** Every window older than one window length is empty: O(windows), once a minute of virtual time at most. */
+  #sweep(now: number): void {
+    this.#sweptAt = now;
+    for (const [id, hits] of this.#hits) if (hits[hits.length - 1]! <= now - RATE_WINDOW_MS) this.#hits.delete(id);
   }
 
   #live(key: string, bucket: RateBucket, now: number): number[] | undefined {

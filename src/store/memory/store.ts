@@ -45,6 +45,7 @@ export class MemoryStore implements Store {
   onChange: ((c: Change) => void) | null = null;
   #due = new EventQueue<DueEvent>();
   #nextId: () => string;
+  #idsDrawn = 0;
   #counters = new Map<string, Map<string, number>>();
   /** One copy of each origin string for every job that uses it (memory at 100k jobs); bounded, since hosts come from requests. */
   #origins = new Map<string, string>();
@@ -93,14 +94,15 @@ export class MemoryStore implements Store {
     if (early) throw early;
     this.limiter.check(key, request.kind, now);
     const { account, created } = this.accountsById.forCharge(key, now);
-    if (created) this.#emit({ kind: "account", action: "created", data: { key, credits: account.credits } });
     if (account.credits < cost) throw insufficientCredits(cost, account.credits);
-    if (scenario === REFUNDED_SCENARIO) {
-      // Charged and refunded in one step: the balance never shows the charge.
-      if (created) this.#change({ t: "account", account: { ...account } });
-      throw submissionError();
+    // Charged and refunded in one step: the balance never shows the charge, and a new key keeps no account.
+    if (scenario === REFUNDED_SCENARIO) throw submissionError();
+    if (created) {
+      this.accountsById.add(account);
+      this.#emit({ kind: "account", action: "created", data: { key, credits: account.credits } });
     }
     account.credits -= cost;
+    this.#idsDrawn++;
     const job = newJob({ id: this.#nextId(), key, request, origin: this.#sharedOrigin(cmd.origin), scenario, now, timing: this.config.timing, seed: this.config.seed });
     this.jobIndex.add(job);
     this.limiter.record(key, request.kind, now);
@@ -110,7 +112,7 @@ export class MemoryStore implements Store {
     this.#emit({ kind: "job", action: "created", data: jobEventData(job) });
     if (this.onChange) {
       this.#change({ t: "account", account: { ...account } });
-      this.#change({ t: "job", job: jobToData(job) });
+      this.#change({ t: "job", job: jobToData(job), ids: this.#idsDrawn });
     }
     return { job, creditsLeft: account.credits };
   }
@@ -347,6 +349,13 @@ export class MemoryStore implements Store {
   }
 
   reset(key?: string): void {
+    this.clearState(key);
+    this.#change({ t: "reset", key: key ?? null });
+    this.#emit({ kind: "reset", action: "reset", data: { key: key ?? null } });
+  }
+
+  /** What a reset forgets, without logging or announcing it (a state file replays its resets through this). */
+  clearState(key?: string): void {
     if (key === undefined) {
       this.jobIndex.clear();
       this.deliveryLog.clear();
@@ -359,8 +368,6 @@ export class MemoryStore implements Store {
     } else {
       this.#resetKey(key);
     }
-    this.#change({ t: "reset", key: key ?? null });
-    this.#emit({ kind: "reset", action: "reset", data: { key: key ?? null } });
   }
 
   #resetKey(key: string): void {
@@ -370,10 +377,26 @@ export class MemoryStore implements Store {
     this.limiter.reset(key);
   }
 
-  /** Re-queues a restored job's due events (a restart from a state file). */
+  /**
+   * Re-queues a restored job's due events (a restart from a state file),
+   * indexing it unless it already is. Its webhook is not queued again once a
+   * delivery exists: the docs promise one attempt.
+   */
   scheduleRestored(job: Job): void {
-    this.jobIndex.add(job);
-    if (job.webhook && !this.deliveryLog.list({ jobId: job.id }).length) this.#due.push(job.finishedAt, { type: "terminal", jobId: job.id });
+    if (this.jobIndex.get(job.id) !== job) this.jobIndex.add(job);
+    if (job.webhook && !this.deliveryLog.hasJob(job.id)) this.#due.push(job.finishedAt, { type: "terminal", jobId: job.id });
     this.#due.push(job.expiresAt, { type: "expire", jobId: job.id });
+  }
+
+  /** Job ids drawn so far (a seeded store's ids are the first n of its sequence). */
+  get idsDrawn(): number {
+    return this.#idsDrawn;
+  }
+
+  /** Continues the id sequence after `n` ids (a restart from a state file); never goes back. */
+  restoreIds(n: number): void {
+    if (n <= this.#idsDrawn) return;
+    this.#idsDrawn = n;
+    this.#nextId = createIdSource(this.config.seed, n);
   }
 }

@@ -11,6 +11,7 @@ import { armableFor, beforeChargeError, insufficientCredits, jobNotFound, rateLi
 import type { RequestEventData, StreamEvent } from "../../events/types.js";
 import { keyLimitError } from "../memory/accounts.js";
 import { matchesRequest } from "../request-filter.js";
+import type { StoreLog } from "../open.js";
 import type { AccountView, ClockState, DueDelivery, JobQuery, PollCommand, PollResult, RequestQuery, Store, StoreConfig, StoreHealth, SubmitCommand, SubmitResult } from "../types.js";
 import { ACCOUNT_FIELDS, JobCache, accountFrom, armedFrom, deliveryFrom, planArgs, planJobs } from "./codec.js";
 import { RedisConnection } from "./connection.js";
@@ -21,6 +22,8 @@ import { checkServer } from "./server-check.js";
 export interface RedisStoreOptions {
   /** How long a claimed webhook may stay unsettled (wall-clock ms) before a sweep records it `abandoned`. */
   leaseMs: number;
+  /** Where start-up warnings go (an eviction policy that may drop the mock's keys). */
+  log: StoreLog;
 }
 
 type Row = unknown[];
@@ -40,6 +43,7 @@ export class RedisStore implements Store {
   readonly sync = false;
   readonly config: Readonly<StoreConfig>;
   readonly events: RedisEventStream;
+  /** What open() found that an operator should hear about; also sent to the log. */
   readonly warnings: string[] = [];
   readonly prefix: string;
   readonly leaseMs: number;
@@ -49,6 +53,7 @@ export class RedisStore implements Store {
   #jobs = new JobCache();
   #keysMode: string;
   #seen = { now: Date.now(), at: Date.now(), frozen: false };
+  #log: StoreLog | undefined;
   #journal: string[] = [];
 
   constructor(
@@ -61,6 +66,7 @@ export class RedisStore implements Store {
     this.prefix = `${namespace}:`;
     this.#clockKey = `${this.prefix}clock`;
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.#log = options.log;
     this.#keysMode = config.keys === null ? "0" : "1";
     this.#conn = new RedisConnection(url, `artemotion-mock:${config.replica}`);
     this.events = new RedisEventStream(url, `${this.prefix}events`, this.#conn, `artemotion-mock:${config.replica}`);
@@ -74,6 +80,7 @@ export class RedisStore implements Store {
     await this.#conn.open();
     try {
       this.warnings.push(...(await checkServer(this.#conn.client, this.#conn.shownUrl)));
+      for (const w of this.warnings) this.#log?.warn(w);
       // Compiles every script now, so a broken one stops the start; later calls go by SHA.
       await Promise.all(Object.values(this.#scripts).map((s) => this.#conn.client.scriptLoad(s.source)));
       if (this.config.keys !== null) await this.#run("seed-keys", [...this.config.keys].flat());

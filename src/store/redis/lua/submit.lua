@@ -1,7 +1,7 @@
 -- A whole submit, atomically, in the order of MemoryStore.submit:
--- authorize, armed scenario, before-charge scenarios, rate check, account
--- (created on first charge), credits, submission_error, charge, job, rate
--- record, due entries. JS plans one job per scenario the submit may end with
+-- authorize, armed scenario, before-charge scenarios, rate check, --max-keys
+-- for a new key, credits, submission_error, account (a new key's, kept only
+-- now), charge, job, rate record, due entries. JS plans one job per scenario the submit may end with
 -- (times relative to submit). ARGV: 3 key, 4 bucket, 5 cost, 6 the request's
 -- scenario or "", 7 rate limit (0: off), 8 default credits, 9 --max-keys,
 -- 10 keys mode, 11 armable scenarios (comma-separated), 12 job id,
@@ -30,13 +30,14 @@ if limit > 0 then
   end
 end
 
+-- A new key starts with the default balance, kept only once the charge succeeds:
+-- a refused charge (402, a refund) creates no account and takes no place under --max-keys.
 local acct = P .. 'acct'
 local credits = redis.call('HGET', acct, key)
-if not credits then
+local created = not credits
+if created then
   if redis.call('HLEN', acct) >= tonumber(ARGV[9]) then return { 'keylimit', now, frozen, scenario } end
   credits = ARGV[8]
-  create_account(key, credits)
-  emit('account', 'created', '{"key":' .. jstr(key) .. ',"credits":' .. credits .. '}')
 end
 credits = tonumber(credits)
 if credits < cost then return { 'credits', now, frozen, scenario, credits } end
@@ -48,6 +49,10 @@ for i = 15, #ARGV, 7 do
   if ARGV[i] == scenario then p = i break end
 end
 if not p then return redis.error_reply('submit: no planned job for scenario "' .. scenario .. '"') end
+if created then
+  create_account(key, credits)
+  emit('account', 'created', '{"key":' .. jstr(key) .. ',"credits":' .. credits .. '}')
+end
 credits = redis.call('HINCRBY', acct, key, -cost)
 
 local id, webhook = ARGV[12], ARGV[13]
