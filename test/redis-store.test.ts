@@ -88,6 +88,21 @@ describe("the Redis store", () => {
     ]);
   });
 
+  it("gives a --keys FILE list back to a Redis that came back empty, once reconnected", async () => {
+    const store = await open({ keys: new Map([[K, 30]]), replica: "reseed:1" });
+    await admin.flushAll();
+    await expect(store.authorize(K)).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    const line = String(await admin.sendCommand(["CLIENT", "LIST"])).split("\n").find((l) => l.includes("name=artemotion-mock:reseed:1 "));
+    await admin.sendCommand(["CLIENT", "KILL", "ID", /id=(\d+)/.exec(line!)![1]!]);
+    let answer = "";
+    for (let t = 0; t < 100 && answer !== "ok"; t++) {
+      answer = await store.authorize(K).then(() => "ok", (e: { code?: string }) => e.code ?? "error");
+      if (answer !== "ok") await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(answer).toBe("ok");
+    expect((await store.account(K))!.credits).toBe(30);
+  });
+
   it("warns at start when Redis may evict keys (maxmemory-policy other than noeviction)", async () => {
     await admin.configSet("maxmemory-policy", "allkeys-lru");
     try {

@@ -83,12 +83,18 @@ export class RedisStore implements Store {
       for (const w of this.warnings) this.#log?.warn(w);
       // Compiles every script now, so a broken one stops the start; later calls go by SHA.
       await Promise.all(Object.values(this.#scripts).map((s) => this.#conn.client.scriptLoad(s.source)));
-      if (this.config.keys !== null) await this.#run("seed-keys", [...this.config.keys].flat());
+      await this.#seedKeys();
       await this.clock();
+      // A Redis that came back empty (no persistence) still knows the --keys FILE list; a seed never overwrites a balance.
+      this.#conn.client.on("ready", () => void this.#seedKeys().catch(() => {}));
     } catch (e) {
       await this.#conn.close();
       throw e;
     }
+  }
+
+  async #seedKeys(): Promise<void> {
+    if (this.config.keys !== null) await this.#run("seed-keys", [...this.config.keys].flat());
   }
 
   async close(): Promise<void> {
