@@ -1,3 +1,4 @@
+import { CHAOS_PROFILE_NAMES, DEFAULT_CHAOS_PROFILE, isChaosProfile, type ChaosProfileName } from "./domain/chaos.js";
 import { HostListError, hostPolicy } from "./domain/host-policy.js";
 import { TIMINGS, type Timing } from "./domain/lifecycle.js";
 import { WebhookAllowError, webhookPolicy, type WebhookPolicy } from "./domain/webhook-policy.js";
@@ -38,6 +39,11 @@ export interface MockOptions {
   keys: string;
   /** Accounts that --keys auto creates at most. */
   maxKeys: number;
+  /** Share of requests (0–1) that meet a seeded fault of `chaosProfile`; 0 turns chaos off. */
+  chaos: number;
+  chaosProfile: ChaosProfileName;
+  /** The integration doctor (GET /__mock/doctor): judges the clients' traffic against the docs' rules. */
+  doctor: boolean;
   /** Wall clock; tests may inject one. Not a CLI flag. */
   wallNow: () => number;
   /** Interval of the SSE heartbeat comment; tests shorten it. Not a CLI flag. */
@@ -76,6 +82,9 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { key: "webhookAllow", flag: "--webhook-allow", env: "MOCK_WEBHOOK_ALLOW", default: "loopback bind: any HTTPS, http on loopback; otherwise public HTTPS only", help: "Comma-separated webhook destinations: host names, *.suffix, CIDRs (IPv4/IPv6), or any. Listed destinations may be http or https; nothing else is sent to." },
   { key: "keys", flag: "--keys", env: "MOCK_KEYS", default: "auto", help: "auto (any well-formed key is served, and gets an account with --credits when first charged) or a JSON/YAML file of keys and their credits; other keys get 401." },
   { key: "maxKeys", flag: "--max-keys", env: "MOCK_MAX_KEYS", default: "100000", help: "Most accounts --keys auto creates (a key gets one when first charged; reads create none); past it a new key's submit gets 401 naming this flag." },
+  { key: "chaos", flag: "--chaos", env: "MOCK_CHAOS", default: "0 (off)", help: "Share of requests (0 to 1) that meet a fault from --chaos-profile, decided from --seed: same seed and requests, same faults. /__mock/chaos changes it at run time." },
+  { key: "chaosProfile", flag: "--chaos-profile", env: "MOCK_CHAOS_PROFILE", default: DEFAULT_CHAOS_PROFILE, help: `Which faults chaos injects: ${CHAOS_PROFILE_NAMES.join(", ")}.` },
+  { key: "doctor", flag: "--doctor", env: "MOCK_DOCTOR", default: "on", help: "on or off. The integration doctor: what your client does that will hurt it against the live API (GET /__mock/doctor, `artemotion-mock doctor`)." },
 ];
 
 export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
@@ -101,6 +110,9 @@ export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
   webhookAllow: null,
   keys: "auto",
   maxKeys: 100_000,
+  chaos: 0,
+  chaosProfile: DEFAULT_CHAOS_PROFILE,
+  doctor: true,
   wallNow: Date.now,
   sseHeartbeatMs: 15_000,
 });
@@ -123,6 +135,7 @@ export function resolveOptions(partial: Partial<MockOptions> = {}): Readonly<Moc
   if (!TIMINGS.includes(o.timing)) fail("--timing", `must be one of ${TIMINGS.join(", ")}`);
   if (!isInt(o.credits, 0, 1e12)) fail("--credits", "must be a non-negative integer");
   if (typeof o.rateLimits !== "boolean") fail("--rate-limits", "must be on or off");
+  if (typeof o.doctor !== "boolean") fail("--doctor", "must be on or off");
   if (o.adminToken !== null && (typeof o.adminToken !== "string" || o.adminToken.length < 8)) fail("--admin-token", "must be at least 8 characters");
   if (o.publicUrl !== null) {
     try {
@@ -159,6 +172,8 @@ export function resolveOptions(partial: Partial<MockOptions> = {}): Readonly<Moc
   if (Array.isArray(o.webhookAllow)) o.webhookAllow = Object.freeze([...o.webhookAllow]);
   if (typeof o.keys !== "string" || o.keys.trim() === "") fail("--keys", "must be auto or the path of a JSON or YAML keys file");
   if (!isInt(o.maxKeys, 1, 100_000_000)) fail("--max-keys", "must be an integer from 1 to 100000000");
+  if (typeof o.chaos !== "number" || !(o.chaos >= 0 && o.chaos <= 1)) fail("--chaos", "must be a number from 0 to 1 (the share of requests that meet a fault)");
+  if (typeof o.chaosProfile !== "string" || !isChaosProfile(o.chaosProfile)) fail("--chaos-profile", `must be one of ${CHAOS_PROFILE_NAMES.join(", ")}`);
   return Object.freeze(o);
 }
 

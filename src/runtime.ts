@@ -1,9 +1,12 @@
+import { randomInt } from "node:crypto";
 import { hostname } from "node:os";
 import type { Logger } from "./http/logger.js";
 import { ControlPlane } from "./control/plane.js";
 import { DueRunner } from "./control/due-runner.js";
+import { Doctor } from "./doctor/doctor.js";
 import type { Exchange } from "./http/exchange.js";
 import { maskKeysIn } from "./domain/keys.js";
+import { FaultEngine } from "./faults/engine.js";
 import { createLogger } from "./http/logger.js";
 import { createPublicHandler, type PublicHandler } from "./http/public-handler.js";
 import { webhookPolicyFor, type MockOptions } from "./options.js";
@@ -21,11 +24,15 @@ export interface MockRuntime {
   dispatcher: WebhookDispatcher;
   due: DueRunner;
   plane: ControlPlane;
+  /** Transport faults, arming at every phase, and seeded chaos. */
+  faults: FaultEngine;
   /** The public API (/api/v1/*) as a plain node handler. */
   handler: PublicHandler;
   /** Journals an answered request, logs its line and re-arms the due timer. */
   record: (ex: Exchange) => void;
   replica: string;
+  /** The integration doctor, subscribed to the store's events; null with --doctor off. */
+  doctor: Doctor | null;
 }
 
 export interface RuntimeDeps {
@@ -45,20 +52,28 @@ export function createRuntime(options: Readonly<MockOptions>, deps: RuntimeDeps 
   }
   const logger = deps.logger ?? createLogger(options.logLevel, false);
   const webhookPolicy = webhookPolicyFor(options);
-  const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica, destinations: new WebhookDestinations(webhookPolicy) });
+  // Without --seed, chaos still follows one seed per run (GET /__mock/chaos shows it, to replay the run with --seed).
+  const faults = new FaultEngine(store, { rate: options.chaos, profile: options.chaosProfile, seed: options.seed ?? randomInt(2 ** 31) });
+  const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica, destinations: new WebhookDestinations(webhookPolicy), faults });
   const due = new DueRunner(store, dispatcher);
   // A store restored from a state file may have webhooks and expiry already due.
   due.poke();
-  const plane = new ControlPlane({ store, dispatcher, due });
+  const plane = new ControlPlane({ store, dispatcher, due, faults });
   const info = logger.isLevelEnabled("info");
   const s = store;
   const record = (ex: Exchange) => {
     const e = ex.toEvent(s.now(), replica);
     s.recordRequest(e);
     // A client may put its key in the path (a job id mix-up); the log line shows it masked.
-    if (info) logger.info({ method: e.method, path: maskKeysIn(e.path), status: e.status, duration_ms: e.duration_ms, scenario: e.scenario }, "request");
+    if (info) logger.info({ method: e.method, path: maskKeysIn(e.path), status: e.status, duration_ms: e.duration_ms, scenario: e.scenario, fault: e.fault }, "request");
     due.poke();
   };
-  const handler = createPublicHandler({ store, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, logger, record, webhookPolicy });
-  return { options, store, logger, dispatcher, due, plane, handler, record, replica };
+  const handler = createPublicHandler({ store, publicUrl: options.publicUrl, bodyLimitBytes: options.bodyLimitBytes, logger, record, webhookPolicy, faults, wallNow: options.wallNow });
+  // One subscriber per process sees every replica's events (the Redis store relays them).
+  let doctor: Doctor | null = null;
+  if (options.doctor) {
+    const d = (doctor = new Doctor({ now: () => s.now(), wallNow: options.wallNow, publicHost: options.publicUrl === null ? null : new URL(options.publicUrl).host }));
+    store.events.subscribe((e) => d.observe(e));
+  }
+  return { options, store, logger, dispatcher, due, plane, faults, handler, record, replica, doctor };
 }

@@ -2,6 +2,8 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Logger } from "./http/logger.js";
 import type { ClockView, JobSummary } from "./control/plane.js";
+import { runProbe, type ProbeOptions, type ProbeReport } from "./doctor/probe.js";
+import { DISABLED_REPORT, type DoctorReport } from "./doctor/report.js";
 import { ControlPlane } from "./control/plane.js";
 import type { DeliveryRecord } from "./domain/deliveries.js";
 import type { Armed } from "./domain/scenarios.js";
@@ -44,9 +46,16 @@ export interface ControlMethods<Y extends boolean> {
   export: ControlPlane["export"];
   listJobs: ControlPlane["listJobs"];
   resolveKey: ControlPlane["resolveKey"];
+  chaos: ControlPlane["chaos"];
+  setChaos: ControlPlane["setChaos"];
+  faults: ControlPlane["faults"];
 }
 
 export interface MockServer<Y extends boolean = true> extends ControlMethods<Y> {
+  /** The integration doctor's findings (all keys, or one); keys are raw in process. */
+  doctor(key?: string): DoctorReport;
+  /** POST /__mock/doctor/probe, in process. */
+  doctorProbe(options?: Partial<ProbeOptions>): Promise<ProbeReport>;
   /** e.g. http://127.0.0.1:54321/api/v1 */
   readonly baseUrl: string;
   /** e.g. http://127.0.0.1:54321 */
@@ -132,6 +141,7 @@ export async function createMockServer<O extends Partial<MockOptions>>(partial: 
   const close = () =>
     (closing ??= (async () => {
       rt.due.stop();
+      rt.faults.close();
       draining = true;
       for (const socket of sockets) {
         const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
@@ -144,8 +154,11 @@ export async function createMockServer<O extends Partial<MockOptions>>(partial: 
       clearTimeout(cut);
       await store.close();
     })());
-  return Object.assign(new ControlPlane({ store, dispatcher: rt.dispatcher, due: rt.due }), {
+  const plane = new ControlPlane({ store, dispatcher: rt.dispatcher, due: rt.due, faults: rt.faults });
+  return Object.assign(plane, {
     baseUrl: `${origin}/api/v1`, origin, port, server, close,
     mock: { options, store, runtime: rt },
+    doctor: (key?: string) => rt.doctor?.report(key) ?? DISABLED_REPORT,
+    doctorProbe: (o: Partial<ProbeOptions> = {}) => runProbe(plane, { webhooks: o.webhooks ?? true, rateLimitKey: o.rateLimitKey ?? null }),
   }) as unknown as MockServer<Sync<O["store"]>>;
 }

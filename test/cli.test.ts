@@ -102,6 +102,23 @@ describe("artemotion-mock serve", () => {
     expect(p.out().split("\n")[0]).toBe(ready);
   });
 
+  it("names chaos, its profile and its seed on the ready line, from MOCK_CHAOS and --chaos-profile, and injects it", async () => {
+    const p = start(["serve", "--port", "0", "--chaos-profile", "overloaded"], { MOCK_CHAOS: "1" });
+    const ready = await p.line(/artemotion-mock ready:/);
+    expect(ready).toMatch(/, chaos 1 overloaded \(seed \d+\)/);
+    const origin = /(http:\/\/127\.0\.0\.1:\d+)\/api\/v1/.exec(ready)![1]!;
+    const json = { "Content-Type": "application/json" };
+    await fetch(`${origin}/__mock/chaos`, { method: "PUT", headers: json, body: JSON.stringify({ params: { latency: { ms: 1 } } }) });
+    const r = await fetch(`${origin}/api/v1/vision`, {
+      method: "POST", headers: { Authorization: "Bearer ae_test_clichaos01", ...json }, body: JSON.stringify({ image_url: "https://example.com/p.jpg" }),
+    });
+    expect(["rate_limited", "submission_error", "latency; ms=1"]).toContain(r.headers.get("x-mock-fault"));
+    const seeded = await fetch(`${origin}/__mock/chaos`).then((x) => x.json());
+    expect(ready).toContain(`(seed ${seeded.seed})`);
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+  });
+
   it("reads PORT when no --port is given", async () => {
     const { code, stderr } = await run(["serve"], { PORT: "70000" });
     expect(code).toBe(2);
@@ -144,6 +161,8 @@ describe("artemotion-mock serve", () => {
     [["serve", "--allowed-hosts", "mock.internal:4010"], '--allowed-hosts: "mock.internal:4010" is not a host name or IP address'],
     [["serve", "--webhook-allow", "10.0.0.0/99"], '--webhook-allow: "10.0.0.0/99" is not a CIDR'],
     [["serve", "--max-keys", "none"], "--max-keys"],
+    [["serve", "--chaos", "1.5"], "--chaos: must be a number from 0 to 1"],
+    [["serve", "--chaos-profile", "stormy"], "--chaos-profile: must be one of flaky-network, overloaded, degraded-upstream"],
   ])("exits 2 for %j with a message naming %s", async (args, flag) => {
     const { code, stdout, stderr } = await run(args);
     expect(code).toBe(2);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyRef, maskKey } from "../src/domain/keys.js";
-import { SCENARIO_NAMES } from "../src/domain/scenarios.js";
+import { REGISTRY_NAMES } from "../src/domain/registry.js";
 import type { MockServer } from "../src/server.js";
 import { createWebhookReceiver, type WebhookReceiver } from "../src/webhooks/receiver.js";
 import { verifyWebhook } from "../src/webhooks/signature.js";
@@ -64,7 +64,7 @@ describe("the control API", () => {
     const global = (await control(server, "POST", "/scenarios", { scenario: "nsfw" })).body;
     expect(global).toMatchObject({ key: null, remaining: 1 });
     const listed = (await control(server, "GET", "/scenarios")).body;
-    expect(listed.available).toEqual(SCENARIO_NAMES);
+    expect(listed.available).toEqual(REGISTRY_NAMES);
     expect(listed.armed).toEqual([one.body, two, global]);
     expect((await control(server, "DELETE", "/scenarios", { id: one.body.id })).body).toEqual({ disarmed: 1 });
     expect((await control(server, "DELETE", "/scenarios", { key: a.key })).body).toEqual({ disarmed: 1 });

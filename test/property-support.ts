@@ -7,7 +7,7 @@ import http from "node:http";
 import net from "node:net";
 import { expect } from "vitest";
 import { RATE_LIMITS, type RateBucket } from "../src/domain/rate-limits.js";
-import { MAGIC_HOST_SUFFIX } from "../src/domain/scenarios.js";
+import { MAGIC_FAULT_SUFFIX, MAGIC_HOST_SUFFIX } from "../src/domain/scenarios.js";
 import type { MockServer } from "../src/server.js";
 import { sharedValidators } from "../src/spec/validators.js";
 import { assertMatchesSpec, operationFor, TestClient, type Reply } from "./helpers/client.js";
@@ -86,7 +86,8 @@ export function classify(method: string, path: string): string | null {
 }
 
 /** Scenario triggers make a 502 legitimate; hostile generators must not produce them. */
-export const triggersScenario = (text: string) => text.toLowerCase().includes(MAGIC_HOST_SUFFIX) || /x-mock-scenario/i.test(text);
+export const triggersScenario = (text: string) =>
+  text.toLowerCase().includes(MAGIC_HOST_SUFFIX) || text.toLowerCase().includes(MAGIC_FAULT_SUFFIX) || /x-mock-(scenario|fault)/i.test(text);
 
 /** Node's HTTP client refuses some header names and values; generators keep to what it can send. */
 export function sendableHeader(name: string, value: string): boolean {

@@ -181,6 +181,13 @@ describe.each(STORE_FACTORIES)("the $name store", (factory) => {
       await store.hideJob(job.id, 2);
       expect([await code(() => poll(job.id)), await code(() => poll(job.id)), await code(() => poll(job.id))]).toEqual(["NOT_FOUND", "NOT_FOUND", "ok"]);
     });
+
+    it("marks a hidden job's 404 as fault poll_not_found, and an unknown job's 404 as no fault", async () => {
+      const { job } = await submit();
+      await store.hideJob(job.id, 1);
+      expect((await error(() => poll(job.id))).fault).toBe("poll_not_found");
+      expect((await error(() => poll("no-such-job"))).fault).toBeNull();
+    });
   });
 
   describe("armed scenarios", () => {
@@ -212,6 +219,27 @@ describe.each(STORE_FACTORIES)("the $name store", (factory) => {
       expect(await store.disarm({ key: K })).toBe(1);
       expect(await store.disarm({})).toBe(1);
       expect(await store.armed()).toEqual([]);
+    });
+
+    it("uses chaos's fallback scenario only when neither the command nor an arming names one", async () => {
+      const cmd = (scenario: ScenarioName | null, fallbackScenario: ScenarioName) => ({
+        key: K, request: resolveSubmit("tryon", structuredClone(TRYON)), scenario, origin: "http://127.0.0.1:4010", fallbackScenario,
+      });
+      await store.arm({ scenario: "stuck", key: K, count: 1, phase: "submit", params: null });
+      const resolved = { scenario: null as ScenarioName | null };
+      expect((await store.submit(cmd(null, "job_failed"), resolved)).job.scenario).toBe("stuck");
+      expect((await store.submit(cmd(null, "job_failed"), resolved)).job.scenario).toBe("job_failed");
+      expect((await store.submit(cmd("slow_queue", "job_failed"), resolved)).job.scenario).toBe("slow_queue");
+      expect(await code(() => store.submit(cmd(null, "submission_error"), resolved))).toBe("SUBMISSION_ERROR");
+      expect(resolved.scenario).toBe("submission_error");
+    });
+
+    it("keeps a webhook fault named at submit on the job, for its delivery", async () => {
+      const body = { ...TRYON, webhook_url: "https://hooks.example.com/x" };
+      const webhookFault = { name: "webhook_delay", params: { ms: 5000 } };
+      const r = await store.submit({ key: K, request: resolveSubmit("tryon", structuredClone(body)), scenario: null, origin: "http://127.0.0.1:4010", webhookFault }, { scenario: null });
+      expect((await store.job(r.job.id))!.webhookFault).toEqual(webhookFault);
+      expect((await submit()).job.webhookFault).toBeNull();
     });
 
     it("hands out a non-submit arming through takeArmed, once per count", async () => {
@@ -270,7 +298,7 @@ describe.each(STORE_FACTORIES)("the $name store", (factory) => {
 
   describe("the journal, counters and reset", () => {
     const request = (path: string, status: number, key: string | null): RequestEventData => ({
-      time_ms: 1, wall_ms: 1, method: "GET", path, query: "", host: null, status, key, operation: null, job_id: null, model_id: null, job_status: null,
+      time_ms: 1, wall_ms: 1, method: "GET", path, query: "", host: null, status, key, operation: null, job_id: null, model_id: null, job_status: null, error_message: null,
       error_code: null, retry_after_s: null, body_hash: null, credits_used: null, scenario: null, fault: null, response_lost: false, duration_ms: 1, replica: "test:1",
     });
 
@@ -282,6 +310,16 @@ describe.each(STORE_FACTORIES)("the $name store", (factory) => {
       expect(all[0]!.kind === "request" && all[0]!.data.path).toBe("/api/v1/r59");
       const errors = await store.requests({ limit: 1000, statusClass: "4xx", key: K });
       expect(errors.every((e) => e.kind === "request" && e.data.status === 404 && e.data.key === K)).toBe(true);
+    });
+
+    it("filters the journal by fault, or by any fault", async () => {
+      store.recordRequest({ ...request("/api/v1/a", 200, K), fault: "latency" });
+      store.recordRequest({ ...request("/api/v1/b", 0, K), fault: "reset" });
+      store.recordRequest(request("/api/v1/c", 200, K));
+      await new Promise((r) => setTimeout(r, 50));
+      const paths = async (fault: string) => (await store.requests({ limit: 10, fault })).map((e) => e.kind === "request" && e.data.path);
+      expect(await paths("any")).toEqual(["/api/v1/b", "/api/v1/a"]);
+      expect(await paths("reset")).toEqual(["/api/v1/b"]);
     });
 
     it("counts in shared counters", async () => {

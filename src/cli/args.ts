@@ -12,6 +12,7 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
   };
   const options: Partial<MockOptions> = {};
   const int = (s: string) => (/^-?\d+$/.test(s.trim()) ? Number(s) : NaN);
+  const decimal = (s: string) => (/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(s) ? Number(s) : NaN);
   // "a, b" and "a,b" alike; the single word any stays a word.
   const list = (s: string) => (s.trim().toLowerCase() === "any" ? "any" : s.split(",").map((x) => x.trim()).filter((x) => x !== ""));
   for (const d of OPTION_DOCS) {
@@ -25,8 +26,11 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
       case "port": case "seed": case "credits": case "journalSize": case "webhookTimeoutMs": case "bodyLimitBytes": case "workers": case "maxKeys": case "deliveryLeaseMs":
         (options as Record<string, unknown>)[d.key] = int(v);
         break;
-      case "rateLimits":
-        options.rateLimits = v === "on" || v === "true" ? true : v === "off" || v === "false" ? false : (v as unknown as boolean);
+      case "chaos":
+        options.chaos = decimal(v);
+        break;
+      case "rateLimits": case "doctor":
+        (options as Record<string, unknown>)[d.key] = v === "on" || v === "true" ? true : v === "off" || v === "false" ? false : v;
         break;
       case "allowedHosts": case "webhookAllow":
         (options as Record<string, unknown>)[d.key] = list(v);
@@ -52,6 +56,7 @@ export function helpText(): string {
     "  drift       Replay a --record recording against a mock and report the differences (see `artemotion-mock drift --help`)",
     "",
     "  artemotion-mock --version (-v) prints the version.",
+    "  doctor      Ask a running mock what your client does that will hurt it (see `artemotion-mock doctor --help`)",
     "",
     "Options for serve:",
     ...rows,

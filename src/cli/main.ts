@@ -21,6 +21,10 @@ async function main(argv: string[]): Promise<number> {
     const { runDriftCli } = await import("./drift.js");
     return runDriftCli(rest, out);
   }
+  if (command === "doctor") {
+    const { runDoctorCli } = await import("./doctor.js");
+    return runDoctorCli(rest, process.env, out);
+  }
   if (command !== "serve") {
     out.err(`artemotion-mock: unknown command "${command}". Try --help.`);
     return 2;

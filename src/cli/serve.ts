@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { createLogger } from "../http/logger.js";
 import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
 import { createMockServer } from "../server.js";
+import { shutdownSummary } from "../doctor/report.js";
 import { loadKeyPolicy } from "../key-file.js";
 import { StoreOpenError } from "../store/open.js";
 import { READY_MESSAGE, runPrimary } from "./cluster.js";
@@ -55,8 +56,10 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     return 2;
   }
   const o = server.mock.options;
+  // The chaos seed is printed even without --seed, so a run that broke a client can be replayed.
+  const chaos = o.chaos > 0 ? `, chaos ${o.chaos} ${o.chaosProfile} (seed ${server.chaos().seed})` : "";
   const store = o.store === "memory" ? "" : `, store ${redactUrl(o.store)}${o.store.startsWith("redis") ? ` (namespace ${o.namespace})` : ""}`;
-  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${guardSummary(o)}${store})`;
+  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${chaos}${guardSummary(o)}${store})`;
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -65,7 +68,11 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
       // Stop accepting first: once this line is printed, new connections are refused.
       const closed = server.close();
       // Workers stop quietly: the primary says it once for all of them.
-      if (!worker) out.log(`artemotion-mock: ${signal}, shutting down`);
+      if (!worker) {
+        out.log(`artemotion-mock: ${signal}, shutting down`);
+        const summary = shutdownSummary(server.mock.runtime.doctor?.report());
+        if (summary) out.log(summary);
+      }
       const force = setTimeout(() => resolve(0), 1900);
       force.unref();
       closed.then(() => {

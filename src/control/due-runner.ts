@@ -58,6 +58,7 @@ export class DueRunner {
       for (const d of due) void this.#dispatcher.deliver(d.job, d.at);
       if (due.length < CLAIM_BATCH) break;
     }
+    this.#dispatcher.releaseDelayed(this.#store.now());
   }
 
   async #claim(): Promise<void> {
@@ -67,6 +68,7 @@ export class DueRunner {
       for (const d of due) this.#dispatcher.deliver(d.job, d.at).catch(() => {});
       if (due.length < CLAIM_BATCH) break;
     }
+    this.#dispatcher.releaseDelayed(this.#store.now());
     if (++this.#ticks % SWEEP_EVERY === 0) await this.#store.sweepAbandoned();
   }
 
@@ -77,14 +79,14 @@ export class DueRunner {
    */
   poke(): void {
     if (this.#stopped || !this.#store.sync) return;
-    let next = this.#store.nextDueAt() as number | undefined;
+    let next = this.#nextDueAt();
     // The request path's common case: nothing due yet and the timer already set for it. The
     // clock only moves through control calls, which re-arm through the full path below.
     if (next !== undefined && next === this.#armedFor && this.#timer !== undefined && this.#firesAt! > performance.now() + 2) return;
     const now = this.#store.now();
     if (next !== undefined && next <= now) {
       this.#claimNow();
-      next = this.#store.nextDueAt() as number | undefined;
+      next = this.#nextDueAt();
     }
     if (next === undefined || (this.#store.clock() as { frozen: boolean }).frozen) return this.#clear();
     // setTimeout caps at 2^31-1 ms; a longer wait just re-arms.
@@ -109,6 +111,13 @@ export class DueRunner {
   rearm(): void {
     this.#clear();
     this.poke();
+  }
+
+  /** The store's next due moment, or a delayed webhook's (fault webhook_delay) when sooner. */
+  #nextDueAt(): number | undefined {
+    const stored = this.#store.nextDueAt() as number | undefined;
+    const delayed = this.#dispatcher.nextDelayedAt();
+    return stored === undefined ? delayed : delayed === undefined ? stored : Math.min(stored, delayed);
   }
 
   stop(): void {

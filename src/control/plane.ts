@@ -3,7 +3,11 @@ import type { DeliveryRecord } from "../domain/deliveries.js";
 import { stateAt } from "../domain/lifecycle.js";
 import { API_KEY_PATTERN, KEY_REF_PATTERN, keyRef, maskKey } from "../domain/keys.js";
 import type { Job } from "../domain/jobs.js";
-import { PHASES, SCENARIO_NAMES, isScenarioName, normaliseScenarioName, type Armed, type Phase, type ScenarioName } from "../domain/scenarios.js";
+import { faultParams, type FaultName } from "../domain/faults.js";
+import { REGISTRY_NAMES, registryEntry } from "../domain/registry.js";
+import type { Armed, Phase, ScenarioName } from "../domain/scenarios.js";
+import { FAULT_COUNTER, type ChaosPatch, type ChaosView, type FaultEngine } from "../faults/engine.js";
+import { faultReport, type FaultReport } from "./fault-report.js";
 import { journalEntry, type JournalEntry } from "../events/wire.js";
 import type { AccountView, JobQuery, MaybePromise, RequestQuery, Store } from "../store/types.js";
 import { andThen } from "../store/types.js";
@@ -27,6 +31,7 @@ export interface PlaneDeps {
   store: Store;
   dispatcher: WebhookDispatcher;
   due: DueRunner;
+  faults: FaultEngine;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -129,14 +134,39 @@ export class ControlPlane {
     return this.#d.store.deleteAccount(key);
   }
 
-  /** Arms `scenario` (either spelling) for the next `count` requests of `key`, or of every key when null. */
-  armScenario(scenario: ScenarioName | string, key: string | null = null, count = 1, more: { phase?: Phase; params?: Record<string, string | number> | null } = {}): MaybePromise<Armed> {
-    const name = normaliseScenarioName(scenario);
-    if (!isScenarioName(name)) throw new ApiError("INVALID_REQUEST", `Unknown scenario "${scenario}". Known: ${SCENARIO_NAMES.join(", ")}.`);
+  /**
+   * Arms a scenario or fault (either spelling) for the next `count` requests
+   * of `key` at `phase` (default: its first phase), or of every key when null.
+   */
+  armScenario(scenario: ScenarioName | FaultName | string, key: string | null = null, count = 1, more: { phase?: Phase; params?: Record<string, string | number> | null } = {}): MaybePromise<Armed> {
+    const entry = registryEntry(scenario);
+    if (!entry) throw new ApiError("INVALID_REQUEST", `Unknown scenario "${scenario}": not a scenario or fault. Known: ${REGISTRY_NAMES.join(", ")}.`);
     if (!Number.isInteger(count) || count < 1) throw new ApiError("INVALID_REQUEST", `Invalid count ${count}: must be a positive integer.`);
-    const phase = more.phase ?? "submit";
-    if (!PHASES.includes(phase)) throw new ApiError("INVALID_REQUEST", `Invalid phase "${phase}". Known: ${PHASES.join(", ")}.`);
-    return this.#d.store.arm({ scenario: name, key, count, phase, params: more.params ?? null });
+    const phase = more.phase ?? entry.phases[0]!;
+    if (!entry.phases.includes(phase)) throw new ApiError("INVALID_REQUEST", `${entry.name} cannot be armed for phase "${phase}": it applies to ${entry.phases.join(", ")}.`);
+    const params = more.params && Object.keys(more.params).length > 0 ? more.params : null;
+    if (params !== null) {
+      if (entry.kind === "scenario") throw new ApiError("INVALID_REQUEST", `Scenario ${entry.name} takes no params.`);
+      faultParams(entry.name as FaultName, params, "the arming");
+    }
+    return this.#d.store.arm({ scenario: entry.name, key, count, phase, params });
+  }
+
+  /** Seeded chaos as it runs now: rate, profile, seed, parameter overrides and every profile. */
+  chaos(): ChaosView {
+    return this.#d.faults.chaos();
+  }
+
+  setChaos(patch: ChaosPatch): ChaosView {
+    return this.#d.faults.setChaos(patch);
+  }
+
+  /** Injected faults: counts by kind, phase and key, and the log of the ones still in the journal and delivery log. */
+  async faults(limit = 1000): Promise<FaultReport & { chaos: { rate: number; profile: string; seed: number } }> {
+    const s = this.#d.store;
+    const [counters, requests, deliveries] = await Promise.all([s.counters(FAULT_COUNTER), s.requests({ limit, fault: "any" }), s.deliveries({})]);
+    const { rate, profile, seed } = this.#d.faults.chaos();
+    return { ...faultReport(counters, requests, deliveries), chaos: { rate, profile, seed } };
   }
 
   listScenarios(): MaybePromise<Armed[]> {
@@ -185,10 +215,11 @@ export class ControlPlane {
   /** The whole session as one JSON document, for bug reports. */
   async export() {
     const s = this.#d.store;
-    const [clock, accounts, armed, jobs, deliveries, requests] = await Promise.all([
-      this.clock(), this.accounts(), this.listScenarios(), this.listJobs({}), this.webhooks(), this.requests(1_000_000),
+    const [clock, accounts, armed, jobs, deliveries, requests, faults] = await Promise.all([
+      this.clock(), this.accounts(), this.listScenarios(), this.listJobs({}), this.webhooks(), this.requests(1_000_000), this.faults(0),
     ]);
-    return { exported_at: new Date().toISOString(), store: s.kind, clock, accounts, armed, jobs: jobs.jobs, deliveries, requests: requests.requests };
+    const { log: _log, ...faultCounts } = faults;
+    return { exported_at: new Date().toISOString(), store: s.kind, clock, accounts, armed, jobs: jobs.jobs, deliveries, requests: requests.requests, faults: faultCounts };
   }
 }
 

@@ -1,7 +1,10 @@
 import { GENERATE_MODELS, TRYON_MODELS, VISION_MODELS } from "../domain/catalog.js";
+import { RULES } from "../doctor/rules.js";
 import { ERRORS } from "../domain/errors.js";
+import { CHAOS_PROFILES, CHAOS_PROFILE_NAMES, chaosCandidates } from "../domain/chaos.js";
 import { RATE_LIMITS } from "../domain/rate-limits.js";
-import { SCENARIOS } from "../domain/scenarios.js";
+import { REGISTRY } from "../domain/registry.js";
+import { PHASES } from "../domain/scenarios.js";
 import { OPTION_DOCS } from "../options.js";
 
 /**
@@ -16,7 +19,23 @@ const code = (s: string) => `\`${s}\``;
 export const README_TABLES: Record<string, () => string> = {
   options: () => table(["flag", "env", "default", "what it does"], OPTION_DOCS.map((d) => [code(d.flag), d.env ? code(d.env) : "", d.default, d.help])),
   scenarios: () =>
-    table(["scenario", "magic image host", "outcome"], Object.entries(SCENARIOS).map(([n, s]) => [code(n), code(`${n.replace(/_/g, "-")}.scenario.test`), s.outcome])),
+    table(["scenario", "magic image host", "outcome"], REGISTRY.filter((e) => e.kind === "scenario").map((e) => [code(e.name), code(e.magicHost), e.outcome])),
+  faults: () =>
+    table(
+      ["fault", "phases", "params (default)", "magic image host", "outcome"],
+      REGISTRY.filter((e) => e.kind === "fault").map((e) => [
+        code(e.name) + (e.beyondDocs ? " *(beyond the docs)*" : ""),
+        e.phases.join(", "),
+        Object.entries(e.params).map(([p, d]) => (d.default === null ? code(p) : `${code(p)} (${d.default})`)).join(", "),
+        code(e.magicHost),
+        e.outcome,
+      ]),
+    ),
+  "chaos-profiles": () =>
+    table(
+      ["profile", ...PHASES, "what it models"],
+      CHAOS_PROFILE_NAMES.map((n) => [code(n), ...PHASES.map((p) => chaosCandidates(n, p).join(", ")), CHAOS_PROFILES[n].about]),
+    ),
   errors: () => table(["code", "HTTP", "when"], Object.entries(ERRORS).map(([c, e]) => [code(c), String(e.status), ERROR_WHEN[c] ?? ""])),
   models: () =>
     table(
@@ -26,6 +45,7 @@ export const README_TABLES: Record<string, () => string> = {
         m.kind === "vision" ? (m.prompt === "not_used" ? "not used" : `${m.prompt} (${code(m.promptField)})`) : m.kind === "generate" ? `required (${code("prompt")})` : "",
       ]),
     ),
+  "doctor-rules": () => table(["rule", "severity", "what the client did", "the docs say"], RULES.map((r) => [code(r.id), r.severity, r.title, `"${r.doc.replace(/\|/g, "\\|")}"`])),
   "rate-limits": () => table(["bucket", "per key per minute"], Object.entries(RATE_LIMITS).map(([b, n]) => [b === "poll" ? "polls (GET /jobs)" : `POST /${b}`, String(n)])),
 };
 

@@ -17,6 +17,8 @@ export interface DeliveryRecord {
   durationMs: number | null;
   /** The process that sent it. */
   replica: string;
+  /** The webhook fault this attempt was sent under (webhook_delay, webhook_timeout, webhook_duplicate). */
+  fault?: string | null;
 }
 
 /**

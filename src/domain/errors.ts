@@ -36,6 +36,8 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** The fault that made this answer (a hidden job's 404), for the journal and the X-Mock-Fault header. */
+  fault: string | null = null;
 
   constructor(code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
     super(message ?? ERRORS[code].message);

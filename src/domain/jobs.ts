@@ -8,6 +8,11 @@ import type { ScenarioName } from "./scenarios.js";
 export const RESULT_TTL_MS = 24 * 60 * 60 * 1000;
 export const STATUS_ERROR_POLLS = 3;
 
+export interface JobWebhookFault {
+  name: string;
+  params: Readonly<Record<string, number>>;
+}
+
 export interface Job extends Timeline {
   id: string;
   key: string;
@@ -24,6 +29,8 @@ export interface Job extends Timeline {
   statusErrorsLeft: number;
   /** Polls still to answer 404 as if the job did not exist yet (fault poll_not_found). */
   notFoundPollsLeft: number;
+  /** A webhook fault named at submit (X-Mock-Fault or a magic host), applied to its delivery. */
+  webhookFault: JobWebhookFault | null;
   seed: string;
   expiresAt: number;
   result?: VisionResult;
@@ -114,7 +121,7 @@ export function jobFromData(data: JobData): Job {
   const { modelId, ...rest } = data;
   const model = findModel(modelId);
   if (!model) throw new Error(`stored job ${data.id} names unknown model ${modelId}`);
-  return { ...rest, notFoundPollsLeft: rest.notFoundPollsLeft ?? 0, model };
+  return { ...rest, notFoundPollsLeft: rest.notFoundPollsLeft ?? 0, webhookFault: rest.webhookFault ?? null, model };
 }
 
 /** What the event stream says about a job: never its webhook secret. */

@@ -7,7 +7,7 @@
 import type * as api from "../api/index.js";
 import type { JobKind, Model } from "./catalog.js";
 import { ApiError } from "./errors.js";
-import { RESULT_TTL_MS, STATUS_ERROR_POLLS, type Job } from "./jobs.js";
+import { RESULT_TTL_MS, STATUS_ERROR_POLLS, type Job, type JobWebhookFault } from "./jobs.js";
 import { planJob, type Timing } from "./lifecycle.js";
 import { rngFrom } from "./random.js";
 import { RATE_LIMITS, RATE_WINDOW_MS, rateLimitError, type RateBucket } from "./rate-limits.js";
@@ -49,6 +49,13 @@ export function jobNotFound(jobId: string, modelId: string): ApiError {
   return new ApiError("NOT_FOUND", `Job not found: "${jobId}" (model_id "${modelId}").`);
 }
 
+/** The same 404 for a job hidden by fault poll_not_found, marked so the journal and X-Mock-Fault name the fault. */
+export function hiddenJob(jobId: string, modelId: string): ApiError {
+  const e = jobNotFound(jobId, modelId);
+  e.fault = "poll_not_found";
+  return e;
+}
+
 export function statusError(): ApiError {
   return new ApiError("STATUS_ERROR", "Failed to get job status: upstream unreachable");
 }
@@ -76,7 +83,7 @@ export function armableFor(model: Model): ScenarioName[] {
 /** The job a successful submit creates; its whole timeline is planned now, from the seed and the id. */
 export function newJob(a: {
   id: string; key: string; request: SubmitRequest; origin: string; scenario: ScenarioName | null;
-  now: number; timing: Timing; seed: number | null;
+  now: number; timing: Timing; seed: number | null; webhookFault?: JobWebhookFault | null;
 }): Job {
   const seed = `${a.seed ?? "random"}:${a.id}`;
   const plan = planJob(a.request.kind, a.timing, rngFrom(`plan:${seed}`), a.scenario);
@@ -88,6 +95,7 @@ export function newJob(a: {
     createdAt: a.now, processingAt, finishedAt, outcome: plan.outcome, queueStart: plan.queueStart,
     garmentType: r.garmentType, vision: r.vision, prompt: r.prompt, webhook: r.webhook,
     scenario: a.scenario, statusErrorsLeft: a.scenario === "status_error" ? STATUS_ERROR_POLLS : 0, notFoundPollsLeft: 0,
+    webhookFault: r.webhook ? (a.webhookFault ?? null) : null,
     seed, expiresAt: finishedAt + RESULT_TTL_MS,
   };
 }

@@ -31,6 +31,8 @@ export interface RequestEventData {
   job_status: string | null;
   /** The `code` of an error answer. */
   error_code: string | null;
+  /** The `error` text of an error answer (the doctor tells one input error from another by it). */
+  error_message: string | null;
   /** Retry-After of a 429, in seconds. */
   retry_after_s: number | null;
   /** A short hash of a POST body, to tell an identical resubmit or retry. */

@@ -2,8 +2,13 @@ import { timingSafeEqual } from "node:crypto";
 import express, { Router, type RequestHandler, type Response } from "express";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { ApiError } from "../domain/errors.js";
-import { PHASES, SCENARIO_NAMES, SCENARIOS, normaliseScenarioName } from "../domain/scenarios.js";
+import { CHAOS_PROFILE_NAMES } from "../domain/chaos.js";
+import { FAULT_NAMES } from "../domain/faults.js";
+import { REGISTRY, REGISTRY_NAMES } from "../domain/registry.js";
+import { PHASES, normaliseScenarioName } from "../domain/scenarios.js";
 import type { ControlPlane } from "../control/plane.js";
+import { runProbe } from "../doctor/probe.js";
+import { DISABLED_REPORT } from "../doctor/report.js";
 import type { MockRuntime } from "../runtime.js";
 import { assertJsonContentType } from "./body.js";
 import { maskSecrets } from "./mask.js";
@@ -20,15 +25,24 @@ const SCHEMAS = {
     oneOf: [{ required: ["ms"] }, { required: ["to"] }],
   },
   account: { type: "object", required: ["credits"], properties: { credits: { type: "integer", minimum: 0, maximum: 1e12 } }, additionalProperties: false },
+  // A scenario or a fault, by either field: both name entries of the one registry.
   arm: {
-    type: "object", required: ["scenario"], additionalProperties: false,
+    type: "object", additionalProperties: false, oneOf: [{ required: ["scenario"] }, { required: ["fault"] }],
     properties: {
-      scenario: { enum: SCENARIO_NAMES }, key: KEY, count: { type: "integer", minimum: 1, maximum: 1_000_000 },
+      scenario: { enum: REGISTRY_NAMES }, fault: { enum: REGISTRY_NAMES }, key: KEY, count: { type: "integer", minimum: 1, maximum: 1_000_000 },
       phase: { enum: PHASES }, params: { type: "object", additionalProperties: { type: ["string", "number"] } },
+    },
+  },
+  chaos: {
+    type: "object", additionalProperties: false,
+    properties: {
+      rate: { type: "number", minimum: 0, maximum: 1 }, profile: { enum: CHAOS_PROFILE_NAMES },
+      params: { type: "object", propertyNames: { enum: FAULT_NAMES }, additionalProperties: { type: "object", additionalProperties: { type: ["string", "number"] } } },
     },
   },
   disarm: { type: "object", properties: { id: { type: "string" }, key: KEY }, additionalProperties: false },
   redeliver: { type: "object", properties: { tamper: { enum: ["signature", "timestamp", "body"] } }, additionalProperties: false },
+  probe: { type: "object", properties: { webhooks: { type: "boolean" }, rate_limit_key: KEY }, additionalProperties: false },
 } as const;
 const V = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)])) as Record<keyof typeof SCHEMAS, ValidateFunction>;
 
@@ -96,18 +110,25 @@ export function controlRouter(rt: MockRuntime): Router {
   // `job-failed` names job_failed here too, as in the header and magic hosts.
   const spelling = (b: Record<string, unknown>) => {
     if (typeof b.scenario === "string") b.scenario = normaliseScenarioName(b.scenario);
+    if (typeof b.fault === "string") b.fault = normaliseScenarioName(b.fault);
   };
   router.post("/scenarios", ...body("arm", spelling), async (req, res) => {
     const k = req.body.key === undefined ? null : await key(req.body.key);
-    send(res, 201, await plane.armScenario(req.body.scenario, k, req.body.count ?? 1, { phase: req.body.phase, params: req.body.params ?? null }));
+    send(res, 201, await plane.armScenario(req.body.scenario ?? req.body.fault, k, req.body.count ?? 1, { phase: req.body.phase, params: req.body.params ?? null }));
   });
   router.get("/scenarios", async (_req, res) =>
     ok(res)({
       armed: await plane.listScenarios(),
-      available: SCENARIO_NAMES,
-      registry: SCENARIO_NAMES.map((n) => ({ name: n, outcome: SCENARIOS[n].outcome, magic_host: `${n.replace(/_/g, "-")}.scenario.test`, phases: ["submit"], beyond_docs: false })),
+      available: REGISTRY_NAMES,
+      registry: REGISTRY.map((e) => ({
+        name: e.name, kind: e.kind, outcome: e.outcome, magic_host: e.magicHost, phases: e.phases, beyond_docs: e.beyondDocs,
+        params: Object.fromEntries(Object.entries(e.params).map(([p, d]) => [p, { default: d.default, min: d.min, max: d.max, help: d.help }])),
+      })),
     }),
   );
+  router.get("/faults", async (req, res) => ok(res)(await plane.faults(optionalInt(req.query.limit, "limit") ?? 1000)));
+  router.get("/chaos", (_req, res) => ok(res)(plane.chaos()));
+  router.put("/chaos", ...body("chaos"), (req, res) => ok(res)(plane.setChaos(req.body)));
   router.delete("/scenarios", ...body("disarm"), async (req, res) => {
     const filter = { ...req.body, ...(req.body.key === undefined ? {} : { key: await key(req.body.key) }) };
     ok(res)({ disarmed: await plane.disarm(filter) });
@@ -124,7 +145,7 @@ export function controlRouter(rt: MockRuntime): Router {
     const k = typeof q.key === "string" && q.key !== "" ? await key(q.key) : undefined;
     ok(res)(await plane.requests({
       limit: optionalInt(q.limit, "limit") ?? 100, method: optionalString(q.method), path: optionalString(q.path),
-      statusClass: optionalString(q.status), key: k, scenario: optionalString(q.scenario),
+      statusClass: optionalString(q.status), key: k, scenario: optionalString(q.scenario), fault: optionalString(q.fault),
     }));
   });
   router.get("/export", async (_req, res) => {
@@ -132,6 +153,14 @@ export function controlRouter(rt: MockRuntime): Router {
     ok(res)(await plane.export());
   });
   router.get("/events", sseHandler(rt));
+  router.get("/doctor", async (req, res) => {
+    const k = typeof req.query.key === "string" && req.query.key !== "" ? await key(req.query.key) : undefined;
+    ok(res)(rt.doctor?.report(k) ?? DISABLED_REPORT);
+  });
+  router.post("/doctor/probe", ...body("probe"), async (req, res) => {
+    const k = req.body.rate_limit_key === undefined ? null : await key(req.body.rate_limit_key);
+    ok(res)(await runProbe(plane, { webhooks: req.body.webhooks ?? true, rateLimitKey: k }));
+  });
   router.use((req) => {
     throw new ApiError("NOT_FOUND", `No control route ${req.method} /__mock${req.path}.`);
   });

@@ -1,6 +1,8 @@
 import { createHash, hash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultName } from "../domain/faults.js";
 import type { RequestEventData } from "../events/types.js";
+import type { Injection } from "../faults/engine.js";
 import { keyIfAny } from "./context.js";
 
 /**
@@ -10,7 +12,6 @@ import { keyIfAny } from "./context.js";
  */
 export class Exchange {
   readonly started = performance.now();
-  readonly wallMs = Date.now();
   /** Relative to the mock: /api/v1/…, also when a user's Express app mounts it under a path. */
   path = "";
   /** That user's mount path ("/mock"), or "" at the root; poll_url and result URLs keep it. */
@@ -22,17 +23,26 @@ export class Exchange {
   modelId: string | null = null;
   jobStatus: string | null = null;
   errorCode: string | null = null;
+  errorMessage: string | null = null;
   retryAfter: number | null = null;
   bodyHash: string | null = null;
   creditsUsed: number | null = null;
   scenario: string | null = null;
   fault: string | null = null;
   responseLost = false;
+  /** No response at all was sent (a reset or an empty reply before processing): journaled as status 0. */
+  noResponse = false;
   recorded = false;
+  /** The fault this request meets, once decided (null on the hot path). */
+  plan: Injection | null = null;
+  /** A fault named by a magic image host in the submit body. */
+  magicFault: FaultName | null = null;
 
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
+    /** Wall-clock ms at arrival, from the options' clock (tests inject one to drive client timing). */
+    readonly wallMs: number,
   ) {}
 
   /** The request event, once the answer is written (or cut). */
@@ -40,8 +50,8 @@ export class Exchange {
     const req = this.req;
     return {
       time_ms: timeMs, wall_ms: this.wallMs, method: req.method ?? "GET", path: this.path, query: this.query,
-      host: req.headers.host ?? null, status: this.res.statusCode, key: this.key ?? keyIfAny(req), operation: this.operation,
-      job_id: this.jobId, model_id: this.modelId, job_status: this.jobStatus, error_code: this.errorCode,
+      host: req.headers.host ?? null, status: this.noResponse ? 0 : this.res.statusCode, key: this.key ?? keyIfAny(req), operation: this.operation,
+      job_id: this.jobId, model_id: this.modelId, job_status: this.jobStatus, error_code: this.errorCode, error_message: this.errorMessage,
       retry_after_s: this.retryAfter, body_hash: this.bodyHash, credits_used: this.creditsUsed, scenario: this.scenario,
       fault: this.fault, response_lost: this.responseLost, duration_ms: Math.round((performance.now() - this.started) * 100) / 100, replica,
     };

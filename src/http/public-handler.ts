@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "./logger.js";
-import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind } from "../domain/catalog.js";
+import { findModel, tryonCatalogBody, visionCatalogBody, type JobKind, type Model } from "../domain/catalog.js";
 import { ApiError, isApiError } from "../domain/errors.js";
-import { viewOf, type Job } from "../domain/jobs.js";
+import { CUT_FAULTS, FAULT_HEADER, parseFaultName } from "../domain/faults.js";
+import { viewOf, type Job, type JobWebhookFault } from "../domain/jobs.js";
 import { maskKeysIn } from "../domain/keys.js";
-import { scenarioFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
-import { submitResponse } from "../domain/submit-flow.js";
-import { resolveSubmit } from "../domain/submit-rules.js";
+import { magicFromImageUrl, type ScenarioName } from "../domain/scenarios.js";
+import { jobNotFound, submitResponse } from "../domain/submit-flow.js";
+import { resolveSubmit, type SubmitRequest } from "../domain/submit-rules.js";
 import type { WebhookPolicy } from "../domain/webhook-policy.js";
+import type { FaultEngine, Injection } from "../faults/engine.js";
 import * as validators from "../spec/generated/request-validators.js";
 import type { GeneratedOperation } from "../spec/generate.js";
 import type { PollResult, Store, SubmitResult } from "../store/types.js";
@@ -16,7 +18,8 @@ import { Origins, bearerKey, headerScenario, parseScenario } from "./context.js"
 import { parseQuery } from "./query.js";
 import { Exchange, bodyHash } from "./exchange.js";
 import { API_PREFIX, SpecRouter } from "./router.js";
-import { sendError, sendJson, sendJsonBuffer, sendJsonText } from "./send.js";
+import { writeFaulted, type Delivered } from "./fault-writer.js";
+import { JSON_TYPE, sendError, sendJson, sendJsonBuffer, sendJsonText } from "./send.js";
 import { validateWith, type Validator } from "./validate.js";
 
 export interface PublicDeps {
@@ -28,6 +31,10 @@ export interface PublicDeps {
   record: (ex: Exchange) => void;
   /** Which webhook_url literals a submit may name. */
   webhookPolicy: WebhookPolicy;
+  /** Transport faults and chaos; its `active` flag keeps the hot path free of fault work. */
+  faults: FaultEngine;
+  /** Wall clock for each request's arrival time (the doctor judges client timing on it). */
+  wallNow: () => number;
 }
 
 export type PublicHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -38,17 +45,23 @@ const VALIDATORS = validators as unknown as Record<string, Validator>;
 const FINISHED_CACHE = 1024;
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => v instanceof Promise;
 
-/** Header first, then a magic image host; arming is the store's fallback. */
-function requestScenario(req: IncomingMessage, body: Record<string, unknown>): ScenarioName | null {
-  const fromHeader = headerScenario(req);
-  if (fromHeader) return fromHeader;
+/**
+ * Header first, then a magic image host; arming is the store's fallback. A
+ * magic fault host (`<fault>.fault.test`) is noted on the exchange.
+ */
+function requestScenario(ex: Exchange, body: Record<string, unknown>): ScenarioName | null {
+  let found = headerScenario(ex.req);
   for (const field of IMAGE_FIELDS) {
     const value = body[field];
-    const magic = typeof value === "string" ? scenarioFromImageUrl(value) : null;
-    if (magic) return parseScenario(magic.name, field);
+    const magic = typeof value === "string" ? magicFromImageUrl(value) : null;
+    if (!magic) continue;
+    if (magic.kind === "fault") ex.magicFault ??= parseFaultName(magic.name, field);
+    else found ??= parseScenario(magic.name, field);
   }
-  return null;
+  return found;
 }
+
+const HIDDEN_POLL: Injection = { name: "poll_not_found", kind: "fault", phase: "poll", params: {}, source: "job", delayMs: 0 };
 
 /**
  * The public API (/api/v1/*) as one plain node handler, routed and validated
@@ -57,7 +70,7 @@ function requestScenario(req: IncomingMessage, body: Record<string, unknown>): S
  * request waits on a promise.
  */
 export function createPublicHandler(deps: PublicDeps): PublicHandler {
-  const { store, logger } = deps;
+  const { store, logger, faults, wallNow } = deps;
   const router = new SpecRouter();
   const origins = new Origins(deps.publicUrl);
   const catalogs: Record<string, Buffer> = {
@@ -74,20 +87,51 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     deps.record(ex);
   };
 
+  /** The answer through the fault this request met: counted, journaled, and named in X-Mock-Fault when anything is sent. */
+  const faulted = (ex: Exchange, status: number, text: string, headers?: Readonly<Record<string, string>>) => {
+    const inj = ex.plan!;
+    ex.fault = inj.name;
+    faults.count(inj, ex.key);
+    writeFaulted({
+      res: ex.res, inj, status, headers: { ...headers, "Content-Type": JSON_TYPE }, body: Buffer.from(text),
+      record: (how: Delivered) => {
+        ex.responseLost = how === "lost";
+        ex.noResponse = how === "none";
+        finish(ex);
+      },
+    });
+  };
+
   const fail = (ex: Exchange, err: unknown) => {
     const api = isApiError(err) ? err : null;
     if (!api) logger.error({ err, method: ex.req.method, path: maskKeysIn(ex.path) }, "unexpected error");
     const e = api ?? new ApiError("INTERNAL_ERROR");
     ex.errorCode = e.code;
+    ex.errorMessage = e.message;
     if (e.code === "RATE_LIMIT_EXCEEDED") ex.retryAfter = Number(e.headers["Retry-After"]);
+    if (e.fault !== null && ex.plan === null) ex.plan = HIDDEN_POLL;
     if (ex.res.headersSent) ex.res.destroy();
+    else if (ex.plan !== null) return faulted(ex, e.status, JSON.stringify(e.toBody()), e.headers);
     else sendError(ex.res, e);
     finish(ex);
   };
 
   const answered = (ex: Exchange, status: number, body: unknown) => {
+    if (ex.plan !== null) return faulted(ex, status, JSON.stringify(body));
     sendJson(ex.res, status, body);
     finish(ex);
+  };
+
+  /** Runs `fn` when a fault decision arrives (at once on a synchronous store); its errors become the answer. */
+  const whenDecided = (ex: Exchange, decision: Injection | null | Promise<Injection | null>, fn: (inj: Injection | null) => void) => {
+    if (!isPromise(decision)) return fn(decision);
+    decision.then((inj) => {
+      try {
+        fn(inj);
+      } catch (e) {
+        fail(ex, e);
+      }
+    }, (e) => fail(ex, e));
   };
 
   const submitted = (ex: Exchange, r: SubmitResult) => {
@@ -110,6 +154,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
         finished.set(job.id, { origin, job, text });
       }
       ex.jobStatus = job.outcome;
+      if (ex.plan !== null) return faulted(ex, 200, text);
       sendJsonText(ex.res, 200, text);
       return finish(ex);
     }
@@ -119,24 +164,59 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   };
 
   function submit(ex: Exchange, kind: JobKind, body: Record<string, unknown>, base64Checked: ReadonlySet<string>): void {
-    const scenario = requestScenario(ex.req, body);
+    const scenario = requestScenario(ex, body);
     ex.scenario = scenario;
     const request = resolveSubmit(kind, body, deps.webhookPolicy, base64Checked);
     ex.modelId = request.model.id;
+    const header = ex.req.headers[FAULT_HEADER] as string | undefined;
+    if (!faults.active && header === undefined && ex.magicFault === null) return submitWith(ex, request, scenario, null);
+    whenDecided(ex, faults.decide(ex.key, "submit", header, ex.magicFault), (inj) => submitWith(ex, request, scenario, inj));
+  }
+
+  function submitWith(ex: Exchange, request: SubmitRequest, scenario: ScenarioName | null, inj: Injection | null): void {
+    let hide = 0;
+    let webhookFault: JobWebhookFault | null = null;
+    let fallback: ScenarioName | null = null;
+    if (inj !== null) {
+      if (CUT_FAULTS.has(inj.name)) {
+        ex.plan = inj;
+        return faulted(ex, 0, "");
+      }
+      if (inj.phase === "webhook") {
+        if (!request.webhook) throw new ApiError("INVALID_REQUEST", `Fault ${inj.name} acts on the job's webhook: the submit needs a webhook_url.`);
+        webhookFault = { name: inj.name, params: inj.params };
+      } else if (inj.name === "poll_not_found") hide = inj.params.polls ?? 2;
+      else if (inj.kind === "scenario") fallback = inj.name as ScenarioName;
+      else ex.plan = inj;
+    }
     const resolved = { scenario };
     let r: SubmitResult | Promise<SubmitResult>;
     try {
-      r = store.submit({ key: ex.key!, request, scenario, origin: origins.of(ex.req) + ex.mount }, resolved);
+      r = store.submit({ key: ex.key!, request, scenario, origin: origins.of(ex.req) + ex.mount, fallbackScenario: fallback, webhookFault }, resolved);
     } finally {
-      ex.scenario = resolved.scenario;
+      applied(ex, resolved.scenario, fallback, inj);
     }
     if (isPromise(r)) {
       r.then(
-        (v) => ((ex.scenario = resolved.scenario), submitted(ex, v)),
-        (e) => ((ex.scenario = resolved.scenario), fail(ex, e)),
+        (v) => (applied(ex, resolved.scenario, fallback, inj), accepted(ex, v, hide)),
+        (e) => (applied(ex, resolved.scenario, fallback, inj), fail(ex, e)),
       );
-    } else submitted(ex, r);
+    } else accepted(ex, r, hide);
   }
+
+  /** The scenario the store applied; chaos's counts as a fault only when no header, magic host or arming named another. */
+  const applied = (ex: Exchange, scenario: ScenarioName | null, fallback: ScenarioName | null, inj: Injection | null) => {
+    ex.scenario = scenario;
+    if (fallback !== null && scenario === fallback) ex.plan = inj;
+  };
+
+  /** A new job, hidden first from its next polls when poll_not_found was named at its submit. */
+  const accepted = (ex: Exchange, v: SubmitResult, hide: number) => {
+    if (hide === 0) return submitted(ex, v);
+    const h = store.hideJob(v.job.id, hide);
+    if (isPromise(h)) h.then(() => submitted(ex, v), (e) => fail(ex, e));
+    else submitted(ex, v);
+  };
 
   function poll(ex: Exchange, jobId: string, query: Record<string, unknown>): void {
     const scenario = headerScenario(ex.req);
@@ -146,6 +226,26 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
     ex.jobId = jobId;
     const model = findModel(modelId);
     if (!model) throw new ApiError("INVALID_MODEL", `Unknown model_id "${modelId}". GET /api/v1/models or /api/v1/vision for the model lists.`);
+    const header = ex.req.headers[FAULT_HEADER] as string | undefined;
+    if (!faults.active && header === undefined) return pollWith(ex, jobId, model, scenario, null);
+    whenDecided(ex, faults.decide(ex.key, "poll", header, null), (inj) => pollWith(ex, jobId, model, scenario, inj));
+  }
+
+  function pollWith(ex: Exchange, jobId: string, model: Model, scenario: ScenarioName | null, inj: Injection | null): void {
+    if (inj !== null) {
+      if (inj.kind === "scenario") {
+        // A header's own scenario wins over an armed or chaos one; only chaos's counts as an injected fault.
+        if (scenario === null) {
+          scenario = inj.name as ScenarioName;
+          ex.scenario = scenario;
+          if (inj.source === "chaos") ex.plan = inj;
+        }
+      } else {
+        ex.plan = inj;
+        if (CUT_FAULTS.has(inj.name)) return faulted(ex, 0, "");
+        if (inj.name === "poll_not_found") throw jobNotFound(jobId, model.id);
+      }
+    }
     const r = store.poll({ key: ex.key!, jobId, model, scenario });
     if (isPromise(r)) r.then((v) => polled(ex, v), (e) => fail(ex, e));
     else polled(ex, r);
@@ -183,7 +283,7 @@ export function createPublicHandler(deps: PublicDeps): PublicHandler {
   }
 
   return function publicHandler(req, res) {
-    const ex = new Exchange(req, res);
+    const ex = new Exchange(req, res, wallNow());
     try {
       // Mounted by Express (createApp), req.url lost its mount points to req.baseUrl: "/api/v1", or
       // "/mock/api/v1" in a user's app at /mock. Paths are read relative to the mock, and the user's

@@ -26,6 +26,12 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
   app.set("etag", false);
   app.set("query parser", "simple");
   if (mountApi) app.use(API_PREFIX, (req, res) => rt.handler(req, res));
+  // Once per exchange: when the answer is out, or when the connection ends without one (a transport fault).
+  const recordOnce = (ex: Exchange) => {
+    if (ex.recorded) return;
+    ex.recorded = true;
+    rt.record(ex);
+  };
 
   app.use((req, res, next) => {
     // Relative to the mock (req.url, not originalUrl), so a user's mount path changes neither the
@@ -34,17 +40,18 @@ export function createRestApp(rt: MockRuntime, { mountApi }: { mountApi: boolean
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     if (!UNJOURNALED.test(path)) {
-      const ex = new Exchange(req, res);
+      const ex = new Exchange(req, res, rt.options.wallNow());
       ex.path = path;
       ex.query = q === -1 ? "" : url.slice(q + 1);
       res.locals.exchange = ex;
-      res.once("finish", () => rt.record(ex));
+      res.once("finish", () => recordOnce(ex));
+      res.once("close", () => recordOnce(ex));
     }
     next();
   });
   // Host and cross-site guards for everything but the public API and /cdn.
   app.use(mockGuardMiddleware(mockGuardPolicy(rt.options)));
-  app.use("/cdn", cdnRouter(rt.store));
+  app.use("/cdn", cdnRouter(rt.store, rt.faults, recordOnce));
   app.use(docsRouter({ admin: rt.options.admin }));
   // The page loads without the token (it asks for it and carries no data); every data call goes through the guard.
   if (rt.options.admin) app.use("/__mock/ui", uiRouter({ adminToken: rt.options.adminToken }));

@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { ApiError } from "../domain/errors.js";
 import { maskKeysIn } from "../domain/keys.js";
 
-const JSON_TYPE = "application/json; charset=utf-8";
+export const JSON_TYPE = "application/json; charset=utf-8";
 
 /**
  * Writes a JSON answer directly with one writeHead: no content negotiation,

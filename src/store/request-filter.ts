@@ -10,5 +10,6 @@ export function matchesRequest(e: StreamEvent, q: RequestQuery): boolean {
   if (q.statusClass !== undefined && `${Math.floor(r.status / 100)}xx` !== q.statusClass) return false;
   if (q.key !== undefined && r.key !== q.key) return false;
   if (q.scenario !== undefined && r.scenario !== q.scenario && r.fault !== q.scenario) return false;
+  if (q.fault !== undefined && (q.fault === "any" ? r.fault === null : r.fault !== q.fault)) return false;
   return true;
 }

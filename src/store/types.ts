@@ -7,7 +7,7 @@
  */
 import type { Model } from "../domain/catalog.js";
 import type { DeliveryRecord, DeliverySettlement, NewDelivery } from "../domain/deliveries.js";
-import type { Job } from "../domain/jobs.js";
+import type { Job, JobWebhookFault } from "../domain/jobs.js";
 import type { JobState, Timing } from "../domain/lifecycle.js";
 import type { RateBucket } from "../domain/rate-limits.js";
 import type { Armed, ArmInput, DisarmFilter, Phase, ScenarioName } from "../domain/scenarios.js";
@@ -38,6 +38,10 @@ export interface SubmitCommand {
   /** From the X-Mock-Scenario header or a magic image host; an armed one is used only when this is null. */
   scenario: ScenarioName | null;
   origin: string;
+  /** Chaos's scenario for this submit: used when neither `scenario` nor an arming names one. */
+  fallbackScenario?: ScenarioName | null;
+  /** A webhook fault named at submit, kept on the job for its delivery. */
+  webhookFault?: JobWebhookFault | null;
 }
 
 export interface SubmitResult {
@@ -88,6 +92,8 @@ export interface RequestQuery {
   statusClass?: string;
   key?: string;
   scenario?: string;
+  /** A fault name, or "any" for every request that met a fault. */
+  fault?: string;
 }
 
 /** A job whose terminal moment has come, claimed by this process to send its webhook. */

@@ -1,10 +1,13 @@
-import http from "node:http";
-import type { DeliveryRecord, DeliverySettlement } from "../domain/deliveries.js";
+import type http from "node:http";
+import type { DeliveryRecord } from "../domain/deliveries.js";
 import type { Job } from "../domain/jobs.js";
 import { OPEN_WEBHOOKS } from "../domain/webhook-policy.js";
+import type { FaultEngine, Injection } from "../faults/engine.js";
 import type { Store } from "../store/types.js";
-import { isRefusal, WebhookDestinations } from "./destinations.js";
+import { WebhookDestinations } from "./destinations.js";
+import { DelayedDeliveries } from "./delayed.js";
 import { webhookPayload } from "./payload.js";
+import { postWebhook } from "./post.js";
 import { signWebhook } from "./signature.js";
 
 export type Tamper = "signature" | "timestamp" | "body";
@@ -18,18 +21,30 @@ export interface DispatcherDeps {
   replica: string;
   /** Where webhooks may go (--webhook-allow, or the default of the bind). */
   destinations?: WebhookDestinations;
+  /** Webhook-phase faults (delay, timeout, duplicate); none without it. */
+  faults?: FaultEngine;
+}
+
+/** A delivery as it goes out: its record, and the promise of its outcome. */
+interface Started {
+  record: DeliveryRecord;
+  settled: Promise<void>;
 }
 
 /**
  * Sends webhooks off the request path: one attempt each, with a deadline,
  * recorded in the store's delivery log before it starts and settled after.
- * No retries, no redirects followed (the docs promise one attempt).
+ * No retries, no redirects followed (the docs promise one attempt), unless a
+ * webhook fault says otherwise.
  */
 export class WebhookDispatcher {
   #deps: DispatcherDeps;
   #inFlight = new Set<Promise<void>>();
   #requests = new Set<http.ClientRequest>();
+  /** Fault webhook_timeout's deadlines, each with what settles it early at shutdown. */
+  #timers = new Map<NodeJS.Timeout, () => void>();
   #destinations: WebhookDestinations;
+  #delayed = new DelayedDeliveries();
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -43,12 +58,62 @@ export class WebhookDispatcher {
   /** The first delivery of a job that reached its terminal state at `at`. */
   deliver(job: Job, at: number): Promise<DeliveryRecord | null> {
     if (!job.webhook) return Promise.resolve(null);
-    return this.#track(this.#send(job, JSON.stringify(webhookPayload(job, at)), null, null));
+    const faults = this.#deps.faults;
+    const body = JSON.stringify(webhookPayload(job, at));
+    if (faults === undefined || (!faults.active && job.webhookFault === null)) return this.#track(this.#send(job, body, null, null));
+    return this.#track(this.#deliverFaulted(job, at, body, faults));
   }
 
   /** Sends again, always from the first delivery's body (never a tampered copy), re-signed now. */
   redeliver(original: DeliveryRecord, tamper: Tamper | null): Promise<DeliveryRecord> {
     return this.#track(this.#resend(original, tamper));
+  }
+
+  /** The virtual moment the next delayed webhook (fault webhook_delay) falls due. */
+  nextDelayedAt(): number | undefined {
+    return this.#delayed.nextAt();
+  }
+
+  /** Sends the delayed webhooks due at `now` (virtual time); the due runner calls it. */
+  releaseDelayed(now: number): void {
+    for (const d of this.#delayed.takeDue(now)) void this.#track(this.#send(d.job, d.body, null, null, "webhook_delay"));
+  }
+
+  async #deliverFaulted(job: Job, at: number, body: string, faults: FaultEngine): Promise<DeliveryRecord | null> {
+    const inj = await faults.forWebhook(job.key, job.webhookFault);
+    if (inj === null || inj.kind !== "fault") return this.#send(job, body, null, null);
+    faults.count(inj, job.key);
+    switch (inj.name) {
+      case "webhook_delay":
+        this.#delayed.add(at + (inj.params.ms ?? 30_000), { job, body });
+        return null;
+      case "webhook_timeout":
+        return this.#timeOut(job, body, inj);
+      case "webhook_duplicate": {
+        const headers = this.#headers(job, body, null);
+        const first = await this.#start(job, headers, body, null, null, inj.name);
+        void this.#track(first.settled.then(() => this.#start(job, headers, body, null, null, inj.name).then((s) => s.settled)));
+        return { ...first.record };
+      }
+      default:
+        return this.#send(job, body, null, null);
+    }
+  }
+
+  /** Recorded as pending, then as a timeout once the deadline passes; nothing is sent. */
+  async #timeOut(job: Job, body: string, inj: Injection): Promise<DeliveryRecord> {
+    const store = this.#deps.store;
+    const waitMs = inj.params.ms ?? this.#deps.timeoutMs;
+    const record = await store.addDelivery(this.#newRecord(job, this.#headers(job, body, null), body, null, null, inj.name));
+    const settled = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        resolve();
+      }, waitMs);
+      this.#timers.set(timer, resolve);
+    }).then(() => store.settleDelivery(record.id, { outcome: "timeout", responseStatus: null, error: `no response within ${waitMs} ms (fault webhook_timeout: never sent)`, durationMs: waitMs }));
+    this.#hold(settled);
+    return { ...record };
   }
 
   async #resend(original: DeliveryRecord, tamper: Tamper | null): Promise<DeliveryRecord> {
@@ -59,7 +124,12 @@ export class WebhookDispatcher {
     return this.#send(job, root.requestBody, root.id, tamper);
   }
 
-  async #send(job: Job, body: string, redeliveryOf: string | null, tamper: Tamper | null): Promise<DeliveryRecord> {
+  async #send(job: Job, body: string, redeliveryOf: string | null, tamper: Tamper | null, fault: string | null = null): Promise<DeliveryRecord> {
+    const started = await this.#start(job, this.#headers(job, body, tamper), body, redeliveryOf, tamper, fault);
+    return { ...started.record };
+  }
+
+  #headers(job: Job, body: string, tamper: Tamper | null): Record<string, string> {
     const webhook = job.webhook!;
     const event = (JSON.parse(body) as { status: string }).status === "failed" ? "job.failed" : "job.completed";
     let ts = Math.floor(this.#deps.wallNow() / 1000);
@@ -74,73 +144,42 @@ export class WebhookDispatcher {
       const sig = signWebhook(body, webhook.secret ?? "", ts);
       headers["X-ArtEmotion-Signature"] = tamper === "signature" ? sig.slice(0, -1) + (sig.endsWith("0") ? "1" : "0") : sig;
     }
+    return headers;
+  }
+
+  #newRecord(job: Job, headers: Record<string, string>, sent: string, redeliveryOf: string | null, tamper: Tamper | null, fault: string | null) {
+    const event = headers["X-ArtEmotion-Event"] as DeliveryRecord["event"];
+    return {
+      jobId: job.id, key: job.key, url: job.webhook!.url, event, redeliveryOf, tamper, requestHeaders: headers, requestBody: sent,
+      startedAt: this.#deps.store.now(), outcome: "pending" as const, responseStatus: null, error: null, durationMs: null, replica: this.#deps.replica,
+      ...(fault === null ? {} : { fault }),
+    };
+  }
+
+  async #start(job: Job, headers: Record<string, string>, body: string, redeliveryOf: string | null, tamper: Tamper | null, fault: string | null): Promise<Started> {
     const sent = tamper === "body" ? body.replace(/"status":"(completed|failed)"/, '"status":"tampered"') : body;
     const store = this.#deps.store;
-    const record = await store.addDelivery({
-      jobId: job.id, key: job.key, url: webhook.url, event, redeliveryOf, tamper, requestHeaders: headers, requestBody: sent,
-      startedAt: store.now(), outcome: "pending", responseStatus: null, error: null, durationMs: null, replica: this.#deps.replica,
-    });
-    const p = this.#post(record, sent)
+    const record = await store.addDelivery(this.#newRecord(job, headers, sent, redeliveryOf, tamper, fault));
+    const settled = postWebhook(record, sent, { timeoutMs: this.#deps.timeoutMs, destinations: this.#destinations, requests: this.#requests })
       .then((s) => store.settleDelivery(record.id, s))
-      .catch(() => {})
-      .finally(() => this.#inFlight.delete(p));
-    this.#inFlight.add(p);
-    return { ...record };
+      .catch(() => {});
+    this.#hold(settled);
+    return { record, settled };
+  }
+
+  /** Keeps a settling promise in flight until it is done. */
+  #hold(p: Promise<unknown>): void {
+    const held: Promise<void> = p.then(
+      () => {},
+      () => {},
+    ).finally(() => this.#inFlight.delete(held));
+    this.#inFlight.add(held);
   }
 
   /** Counts an attempt as in flight from the moment it is decided, before its record exists. */
   #track<T>(p: Promise<T>): Promise<T> {
-    const settled = p.then(
-      () => {},
-      () => {},
-    );
-    this.#inFlight.add(settled);
-    void settled.finally(() => this.#inFlight.delete(settled));
+    this.#hold(p);
     return p;
-  }
-
-  #post(record: DeliveryRecord, body: string): Promise<DeliverySettlement> {
-    const started = performance.now();
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      let settled = false;
-      const settle = (outcome: DeliverySettlement["outcome"], status: number | null, error: string | null) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ outcome, responseStatus: status, error, durationMs: Math.round(performance.now() - started) });
-      };
-      let req: http.ClientRequest;
-      try {
-        const url = new URL(record.url);
-        // node:https (TLS) loads on the first https delivery, not at every start.
-        const client = url.protocol === "https:" ? (process.getBuiltinModule("node:https") as typeof import("node:https")) : http;
-        const destination = this.#destinations.requestOptions(url);
-        if ("refused" in destination) return settle("refused", null, destination.refused);
-        req = client.request(url, { method: "POST", headers: { ...record.requestHeaders, "Content-Length": String(Buffer.byteLength(body)) }, ...destination.options });
-      } catch (e) {
-        settle("connection_error", null, (e as Error).message);
-        return;
-      }
-      this.#requests.add(req);
-      // A deadline for the whole attempt (connect to response headers), not a socket idle
-      // timeout: a receiver trickling bytes must not hold a delivery open past it.
-      timer = setTimeout(() => {
-        settle("timeout", null, `no response within ${this.#deps.timeoutMs} ms`);
-        req.destroy();
-      }, this.#deps.timeoutMs);
-      req.on("response", (res) => {
-        const s = res.statusCode ?? 0;
-        settle(s >= 200 && s < 300 ? "delivered" : s >= 300 && s < 400 ? "redirect" : "http_error", s, null);
-        res.resume();
-      });
-      req.on("error", (e) => settle(isRefusal(e) ? "refused" : "connection_error", null, e.message));
-      req.on("close", () => {
-        this.#requests.delete(req);
-        settle("connection_error", null, "socket closed before a response");
-      });
-      req.end(body);
-    });
   }
 
   /** Resolves once every delivery started so far (and any started meanwhile) has settled. */
@@ -148,11 +187,17 @@ export class WebhookDispatcher {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
-  /** Waits for in-flight deliveries up to `ms`, then aborts the rest. */
+  /** Waits for in-flight deliveries up to `ms`, then aborts the rest (and forgets delayed ones). */
   async drain(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((r) => (timer = setTimeout(r, ms)))]);
     clearTimeout(timer);
+    for (const [t, resolve] of this.#timers) {
+      clearTimeout(t);
+      resolve();
+    }
+    this.#timers.clear();
+    this.#delayed.clear();
     for (const req of this.#requests) req.destroy(new Error("server shutting down"));
   }
 }

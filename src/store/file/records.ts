@@ -39,6 +39,8 @@ type JobRow = [
   createdAt: number, queueMs: number, processMs: number, outcome: JobData["outcome"], queueStart: number, keptMs: number,
   garmentType: JobData["garmentType"], vision: JobData["vision"], prompt: string | null, webhook: JobData["webhook"],
   scenario: JobData["scenario"], statusErrorsLeft: number, notFoundPollsLeft: number, seed: string,
+  /** Optional at the end: rows written before faults existed have 19 fields. */
+  webhookFault?: JobData["webhookFault"],
 ];
 
 /** A record as read back: jobs come back as live Job objects. */
@@ -53,7 +55,7 @@ export type Loaded =
 export function jobRow(d: JobData): JobRow {
   const {
     id, key, kind, modelId, origin, createdAt, processingAt, finishedAt, outcome, queueStart, expiresAt,
-    garmentType, vision, prompt, webhook, scenario, statusErrorsLeft, notFoundPollsLeft, seed, ...rest
+    garmentType, vision, prompt, webhook, scenario, statusErrorsLeft, notFoundPollsLeft, seed, webhookFault, ...rest
   } = d;
   // A field added to JobData must be added to the row too: this fails to compile until it is.
   const unwritten: Record<string, never> = rest;
@@ -62,11 +64,12 @@ export function jobRow(d: JobData): JobRow {
   return [
     id, key, kind, modelId, origin, createdAt, processingAt - createdAt, finishedAt - processingAt, outcome, queueStart, expiresAt - finishedAt,
     garmentType, vision, prompt, webhook, scenario, statusErrorsLeft, notFoundPollsLeft, usualSeed ? seed.slice(0, -id.length - 1) : `=${seed}`,
-  ];
+    ...(webhookFault ? [webhookFault] : []),
+  ] as JobRow;
 }
 
 export function jobFromRow(r: unknown): Job {
-  if (!Array.isArray(r) || r.length !== 19) throw new Error("a job row must be an array of 19 fields");
+  if (!Array.isArray(r) || (r.length !== 19 && r.length !== 20)) throw new Error("a job row must be an array of 19 or 20 fields");
   const row = r as JobRow;
   const model = findModel(row[3]);
   if (!model) throw new Error(`job ${row[0]} names unknown model ${row[3]}`);
@@ -77,6 +80,7 @@ export function jobFromRow(r: unknown): Job {
     createdAt: row[5], processingAt, finishedAt, outcome: row[8], queueStart: row[9], expiresAt: finishedAt + row[10],
     garmentType: row[11], vision: row[12], prompt: row[13], webhook: row[14],
     scenario: row[15], statusErrorsLeft: row[16], notFoundPollsLeft: row[17], seed: row[18].startsWith("=") ? row[18].slice(1) : `${row[18]}:${row[0]}`,
+    webhookFault: row[19] ?? null,
   };
 }
 

@@ -6,7 +6,7 @@ import { createIdSource } from "../../domain/random.js";
 import { rateLimitError } from "../../domain/rate-limits.js";
 import type { Armed, ArmInput, DisarmFilter, Phase, ScenarioName } from "../../domain/scenarios.js";
 import {
-  REFUNDED_SCENARIO, armableFor, beforeChargeError, insufficientCredits, jobNotFound, newJob, statusError, submissionError,
+  REFUNDED_SCENARIO, armableFor, beforeChargeError, hiddenJob, insufficientCredits, jobNotFound, newJob, statusError, submissionError,
 } from "../../domain/submit-flow.js";
 import { keyRef } from "../../domain/keys.js";
 import { MemoryEventBus } from "../../events/bus.js";
@@ -87,7 +87,7 @@ export class MemoryStore implements Store {
     const { key, request } = cmd;
     this.accountsById.authorize(key);
     let scenario = cmd.scenario;
-    if (scenario === null) scenario = this.#takeArmed(key, "submit", armableFor(request.model))?.scenario as ScenarioName | undefined ?? null;
+    if (scenario === null) scenario = (this.#takeArmed(key, "submit", armableFor(request.model))?.scenario as ScenarioName | undefined) ?? cmd.fallbackScenario ?? null;
     resolved.scenario = scenario;
     const cost = request.model.credits;
     const early = beforeChargeError(scenario, request.kind, cost);
@@ -103,7 +103,7 @@ export class MemoryStore implements Store {
     }
     account.credits -= cost;
     this.#idsDrawn++;
-    const job = newJob({ id: this.#nextId(), key, request, origin: this.#sharedOrigin(cmd.origin), scenario, now, timing: this.config.timing, seed: this.config.seed });
+    const job = newJob({ id: this.#nextId(), key, request, origin: this.#sharedOrigin(cmd.origin), scenario, now, timing: this.config.timing, seed: this.config.seed, webhookFault: cmd.webhookFault });
     this.jobIndex.add(job);
     this.limiter.record(key, request.kind, now);
     if (job.webhook) this.#due.push(job.finishedAt, { type: "terminal", jobId: job.id });
@@ -133,7 +133,7 @@ export class MemoryStore implements Store {
     if (job.notFoundPollsLeft > 0) {
       job.notFoundPollsLeft -= 1;
       this.#countersChanged(job);
-      throw jobNotFound(cmd.jobId, cmd.model.id);
+      throw hiddenJob(cmd.jobId, cmd.model.id);
     }
     if (cmd.scenario === "rate_limited") throw rateLimitError("poll", 60);
     this.limiter.check(cmd.key, "poll", now);
