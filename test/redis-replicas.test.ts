@@ -144,4 +144,18 @@ describe("three replicas on one Redis", () => {
     req.destroy();
     expect(seen.find((e) => ids.includes(e.data.job_id ?? ""))).toMatchObject({ kind: "job", replica: "r1" });
   });
+
+  it("lets the doctor of any replica judge what the others served", async () => {
+    const key = "ae_test_replicas0008";
+    const { body } = await submit(A, key);
+    // Two polls a few ms apart, on B: far under the docs' 2–5 s.
+    await poll(B, key, body.job_id);
+    await poll(B, key, body.job_id);
+    let found: { rule: string }[] = [];
+    for (let t = 0; t < 100 && !found.some((f) => f.rule === "poll-too-fast"); t++) {
+      found = (await control(C, `/doctor?key=${key}`)).body.findings ?? [];
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(found.map((f) => f.rule)).toContain("poll-too-fast");
+  });
 });
