@@ -23,18 +23,20 @@ export interface Plan {
 
 const TIME_FIELDS = ["createdAt", "processingAt", "finishedAt", "expiresAt"] as const;
 
-/** The scenarios a submit may end up creating a job with: the one it names, or none or any armable one. */
+/** The scenarios a submit may end up creating a job with: the one it names, or any armable one, or chaos's fallback, or none. */
 export function possibleScenarios(cmd: SubmitCommand): (ScenarioName | null)[] {
   if (cmd.scenario !== null) return [cmd.scenario];
   const noJob = new Set<string>([...BEFORE_CHARGE_SCENARIOS, REFUNDED_SCENARIO]);
-  return [null, ...armableFor(cmd.request.model).filter((s) => !noJob.has(s))];
+  const fallback = cmd.fallbackScenario ?? null;
+  const names = new Set<ScenarioName | null>([fallback, ...armableFor(cmd.request.model)]);
+  return [...names].filter((s) => s === null || !noJob.has(s));
 }
 
 /** One planned job per possible scenario, keyed by scenario name ("" for none), all with the same id. */
 export function planJobs(cmd: SubmitCommand, id: string, config: Readonly<StoreConfig>): Map<string, Plan> {
   const plans = new Map<string, Plan>();
   for (const scenario of possibleScenarios(cmd)) {
-    const job = newJob({ id, key: cmd.key, request: cmd.request, origin: cmd.origin, scenario, now: 0, timing: config.timing, seed: config.seed });
+    const job = newJob({ id, key: cmd.key, request: cmd.request, origin: cmd.origin, scenario, now: 0, timing: config.timing, seed: config.seed, webhookFault: cmd.webhookFault });
     plans.set(scenario ?? "", { job, d: JSON.stringify(jobToData(job)), ev: JSON.stringify(jobEventData(job)) });
   }
   return plans;

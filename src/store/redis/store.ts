@@ -7,7 +7,7 @@ import { stateAt } from "../../domain/lifecycle.js";
 import { seededId } from "../../domain/random.js";
 import { RATE_LIMITS, rateLimitError } from "../../domain/rate-limits.js";
 import type { Armed, ArmInput, DisarmFilter, Phase, ScenarioName } from "../../domain/scenarios.js";
-import { armableFor, beforeChargeError, insufficientCredits, jobNotFound, rateLimited, statusError, submissionError, unknownKey } from "../../domain/submit-flow.js";
+import { armableFor, beforeChargeError, hiddenJob, insufficientCredits, jobNotFound, rateLimited, statusError, submissionError, unknownKey } from "../../domain/submit-flow.js";
 import type { RequestEventData, StreamEvent } from "../../events/types.js";
 import { keyLimitError } from "../memory/accounts.js";
 import { matchesRequest } from "../request-filter.js";
@@ -144,7 +144,7 @@ export class RedisStore implements Store {
     const command = [
       key, request.kind, request.model.credits, cmd.scenario ?? "", this.config.rateLimits ? RATE_LIMITS[request.kind] : 0,
       this.config.defaultCredits, this.config.maxKeys, this.#keysMode, (cmd.scenario === null ? armableFor(request.model) : []).join(","),
-      id, request.webhook?.url ?? "", request.model.id, ...planArgs(plans),
+      id, request.webhook?.url ?? "", request.model.id, cmd.scenario === null ? (cmd.fallbackScenario ?? "") : "", ...planArgs(plans),
     ];
     const r = await this.#run("submit", command);
     const now = this.#at(r[1], r[2]);
@@ -182,6 +182,8 @@ export class RedisStore implements Store {
         throw unknownKey();
       case "notfound":
         throw jobNotFound(cmd.jobId, cmd.model.id);
+      case "hidden":
+        throw hiddenJob(cmd.jobId, cmd.model.id);
       case "rate_limited":
         throw rateLimitError("poll", 60);
       case "rate":
@@ -360,7 +362,7 @@ export class RedisStore implements Store {
   }
 
   async requests(q: RequestQuery): Promise<StreamEvent[]> {
-    const filtered = q.method !== undefined || q.path !== undefined || q.statusClass !== undefined || q.key !== undefined || q.scenario !== undefined;
+    const filtered = q.method !== undefined || q.path !== undefined || q.statusClass !== undefined || q.key !== undefined || q.scenario !== undefined || q.fault !== undefined;
     if (q.limit <= 0) return [];
     // Entries still waiting for this turn's batch go first, on the same connection, so they are read back.
     if (this.#journal.length > 0) this.#flushJournal();

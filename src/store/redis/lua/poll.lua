@@ -11,7 +11,7 @@ if not j[1] or j[1] ~= key or now >= tonumber(j[3]) or j[2] ~= ARGV[5] then retu
 if tonumber(j[4]) > 0 then
   redis.call('HINCRBY', jk, 'nf', -1)
   emit('job', 'updated', j[6])
-  return { 'notfound', now, frozen }
+  return { 'hidden', now, frozen }
 end
 if ARGV[6] == 'rate_limited' then return { 'rate_limited', now, frozen } end
 local limit = tonumber(ARGV[7])

@@ -5,8 +5,9 @@
 -- (times relative to submit). ARGV: 3 key, 4 bucket, 5 cost, 6 the request's
 -- scenario or "", 7 rate limit (0: off), 8 default credits, 9 --max-keys,
 -- 10 keys mode, 11 armable scenarios (comma-separated), 12 job id,
--- 13 webhook URL or "", 14 model id, then 7 per plan: scenario, data, event,
--- finished, expires, outcome, status errors.
+-- 13 webhook URL or "", 14 model id, 15 chaos's fallback scenario or "" (used
+-- when neither the request nor an arming names one), then 7 per plan:
+-- scenario, data, event, finished, expires, outcome, status errors.
 -- Reply: { status, now, frozen, scenario, extra }.
 local key, bucket, cost, limit = ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[7])
 local now, frozen = vnow()
@@ -19,6 +20,7 @@ if scenario == '' and ARGV[11] ~= '' then
   local taken = take_armed(key, 'submit', applicable)
   if taken then scenario = taken[2] end
 end
+if scenario == '' then scenario = ARGV[15] end
 if BEFORE_CHARGE[scenario] then return { 'early', now, frozen, scenario } end
 
 local rk
@@ -45,7 +47,7 @@ if credits < cost then return { 'credits', now, frozen, scenario, credits } end
 if scenario == REFUNDED then return { 'submission', now, frozen, scenario } end
 
 local p
-for i = 15, #ARGV, 7 do
+for i = 16, #ARGV, 7 do
   if ARGV[i] == scenario then p = i break end
 end
 if not p then return redis.error_reply('submit: no planned job for scenario "' .. scenario .. '"') end
