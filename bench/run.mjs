@@ -9,10 +9,14 @@
 //
 // Env: BENCH_DURATION (s per measurement, default 5), BENCH_CONNECTIONS (default 10),
 // BENCH_ROUNDS (default 3), BENCH_WARMUP (s per target before round 1, default 1),
-// BENCH_SKIP_PRISM=1 to leave Prism out.
+// BENCH_SKIP_PRISM=1 to leave Prism out, BENCH_SKIP_REDIS=1 to leave the Redis store out.
+//
+// The Redis store is measured on a private redis-server (Debian's, installed as
+// root when missing, as the tests do) with one mock process and with --workers 2.
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { startRedisServer } from "../scripts/redis-server.mjs";
 import { prepareBaseline } from "./baseline.mjs";
 import { HOST, MOCK_READY, ROOT, envNumber, freePort, json, killAllChildren, killChild, load, machine, median, round2, spawnChild, startMockCli, table, waitFor200, writeResult } from "./lib.mjs";
 
@@ -64,9 +68,9 @@ async function startBare(script) {
   return { child, url: `http://${HOST}:${match[1]}/api/v1/jobs/x` };
 }
 
-/** The mock as a CLI child (today's, or the baseline's `main`), with one completed try-on job to poll. */
-async function startMock(main) {
-  const { child, origin } = main ? await startBaselineCli(main) : await startMockCli(MOCK_FLAGS);
+/** The mock as a CLI child (today's, or the baseline's `main`), with one completed try-on job to poll; `extraFlags` for today's. */
+async function startMock(main, extraFlags = []) {
+  const { child, origin } = main ? await startBaselineCli(main) : await startMockCli([...MOCK_FLAGS, ...extraFlags]);
   const submitted = await json(`${origin}/api/v1/tryon`, { method: "POST", headers: JSON_AUTH, body: TRYON_BODY });
   if (submitted.status !== 202) throw new Error(`mock setup: submit answered ${submitted.status} ${JSON.stringify(submitted.body)}`);
   const advanced = await json(`${origin}/__mock/clock/advance`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ms: 60_000 }) });
@@ -132,6 +136,23 @@ async function main() {
     if (!prism.error) prismQuiet = await startPrism(["-v", "silent"]);
   }
   if (prism.error) console.log(`\n!! Prism not measured: ${prism.error}\n`);
+  // The Redis store: poll and submit instances (as for memory), each in its own namespace, at 1 process and 2 workers.
+  let redis = { error: "skipped (BENCH_SKIP_REDIS=1)" };
+  const redisTargets = [];
+  if (process.env.BENCH_SKIP_REDIS !== "1") {
+    try {
+      log("  a private redis-server…");
+      const server = await startRedisServer();
+      redis = { server };
+      for (const [label, workers] of [["mock redis", 0], ["mock redis --workers 2", 2]]) {
+        const flags = (ns) => ["--store", server.url, "--namespace", `bench-${ns}-${workers}`, ...(workers ? ["--workers", String(workers)] : [])];
+        redisTargets.push({ label, poll: await startMock(null, flags("poll")), submit: await startMock(null, flags("submit")) });
+      }
+    } catch (e) {
+      redis = { error: e.message.split("\n")[0] };
+    }
+  }
+  if (redis.error) console.log(`\n!! Redis store not measured: ${redis.error}\n`);
 
   // [target, route, autocannon options]; throughput series, then the fixed-rate ones.
   const series = [
@@ -146,6 +167,10 @@ async function main() {
     ["mock", "POST /vision (submit)", { url: `${mockSubmit.origin}/api/v1/vision`, method: "POST", headers: JSON_AUTH, body: VISION_BODY }],
     !baselineSubmit.error && ["round-1 mock", "POST /vision (submit)", { url: `${baselineSubmit.origin}/api/v1/vision`, method: "POST", headers: JSON_AUTH, body: VISION_BODY }],
     !prism.error && ["Prism 5.12", "POST /vision (submit)", { url: `${prism.origin}/vision`, method: "POST", headers: JSON_AUTH, body: VISION_BODY }],
+    ...redisTargets.flatMap((t) => [
+      [t.label, "GET /jobs/{id} (poll)", { url: t.poll.pollUrl, headers: AUTH }],
+      [t.label, "POST /vision (submit)", { url: `${t.submit.origin}/api/v1/vision`, method: "POST", headers: JSON_AUTH, body: VISION_BODY }],
+    ]),
   ]
     .filter(Boolean)
     .map(([target, route, opts]) => ({ target, route, opts: { ...opts, connections: CONNECTIONS, duration: DURATION }, runs: [] }));
@@ -168,7 +193,8 @@ async function main() {
       log(`  ${label} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}`);
     }
   }
-  for (const t of [node, exp, mock, mockSubmit, baseline, baselineSubmit, prism, prismQuiet]) if (t.child) killChild(t.child);
+  for (const t of [node, exp, mock, mockSubmit, baseline, baselineSubmit, prism, prismQuiet, ...redisTargets.flatMap((r) => [r.poll, r.submit])]) if (t.child) killChild(t.child);
+  await redis.server?.stop();
 
   const summarise = (s) => ({
     target: s.target,
@@ -195,6 +221,12 @@ async function main() {
     };
   });
   const [poll, models, submit] = ratios;
+  const memoryRow = (route) => find("mock", route);
+  const stores = [["mock", "memory", 0], ...redisTargets.map((t) => [t.label, "redis", t.label.includes("workers") ? 2 : 1])].map(([target, store, workers]) => {
+    const pollRow = find(target, "GET /jobs/{id}");
+    const submitRow = find(target, "POST /vision");
+    return { target, store, workers: workers || 1, poll_rps: pollRow.rps, submit_rps: submitRow.rps, poll_vs_memory: ratio(pollRow, memoryRow("GET /jobs/{id}")), submit_vs_memory: ratio(submitRow, memoryRow("POST /vision")), poll_p99: pollRow.p99, submit_p99: submitRow.p99 };
+  });
   const mockFixed = fixedRows.find((r) => r.target === "mock poll");
   const atLeast = (target, value, min) => ({ target, value, pass: value === null ? null : value >= min });
   const targets = [
@@ -224,6 +256,10 @@ async function main() {
       ratios.map((r) => [r.route, r.mock_rps, r.vs_bare_express, r.vs_bare_node, r.vs_prism, r.vs_prism_silent, r.vs_round1]),
     ),
     "",
+    "stores (the same mock, state in memory or in Redis; workers = processes serving the port):",
+    "",
+    table(["store", "workers", "poll req/s", "submit req/s", "poll × memory", "submit × memory", "poll p99 ms", "submit p99 ms"], stores.map((r) => [r.store, r.workers, r.poll_rps, r.submit_rps, r.poll_vs_memory, r.submit_vs_memory, r.poll_p99, r.submit_p99])),
+    "",
     `at a fixed ${FIXED_RATE} requests/s (autocannon overallRate, ${CONNECTIONS} connections, ${DURATION} s; median of ${ROUNDS}); the bare servers show this machine's floor:`,
     "",
     table(["target", "achieved req/s", "p50 ms", "p99 ms", "max ms", "errors", "non-2xx"], fixedRows.map((r) => [r.target, r.rps, r.p50, r.p99, r.max, r.errors, r.non2xx])),
@@ -233,6 +269,7 @@ async function main() {
     table(["target", "value", "result"], targets.map((t) => [t.target, t.value, verdict(t.pass)])),
   ];
   if (prism.error) out.push("", `Prism not measured: ${prism.error}`);
+  if (redis.error) out.push("", `Redis store not measured: ${redis.error}`);
   console.log(out.join("\n"));
   const file = writeResult("bench.json", {
     date: new Date().toISOString(),
@@ -241,6 +278,8 @@ async function main() {
     settings: { connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS, warmup_s: WARMUP, mock_flags: MOCK_FLAGS, prism: PRISM },
     results: rows,
     ratios,
+    stores,
+    redis: redis.error ?? "measured",
     fixed_rate: { rate: FIXED_RATE, mock_route: "GET /jobs/{id} (poll)", results: fixedRows },
     cold_start: cold,
     prism: prism.error ?? "measured",

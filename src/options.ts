@@ -29,6 +29,8 @@ export interface MockOptions {
   workers: number;
   /** Names this process in the journal, deliveries and events; default hostname:pid. */
   replicaId: string | null;
+  /** Redis store: how long a claimed webhook may stay unsettled before it is recorded `abandoned` (its replica died). */
+  deliveryLeaseMs: number;
   /** Host names (or `*.suffix`) besides loopback that may reach /__mock, the dashboard and /docs; "any" turns the check off. */
   allowedHosts: readonly string[] | "any";
   /** Webhook destinations (hosts, `*.suffix`, CIDRs); "any" for any; null for the default of the bind. */
@@ -74,6 +76,7 @@ export const OPTION_DOCS: readonly OptionDoc[] = [
   { key: "store", flag: "--store", env: "MOCK_STORE", default: "memory", help: "Where state lives: memory, file:PATH (survives restarts) or redis://host:port[/db] (shared by replicas)." },
   { key: "namespace", flag: "--namespace", env: "MOCK_NAMESPACE", default: "artemotion-mock", help: "Prefix of every Redis key, so several mocks can share one Redis." },
   { key: "workers", flag: "--workers", env: "MOCK_WORKERS", default: "0 (this process)", help: "node:cluster workers sharing the port; needs --store redis://…." },
+  { key: "deliveryLeaseMs", flag: "--delivery-lease", env: "MOCK_DELIVERY_LEASE_MS", default: "30000", help: "Redis store: ms a replica may hold a claimed webhook unsettled; if it dies meanwhile, the delivery is recorded abandoned (never retried). Must exceed --webhook-timeout." },
   { key: "replicaId", flag: "--replica-id", env: "MOCK_REPLICA_ID", default: "hostname:pid", help: "Name of this process in the journal, deliveries and events." },
   { key: "allowedHosts", flag: "--allowed-hosts", env: "MOCK_ALLOWED_HOSTS", default: "loopback names, --host, the host of --public-url", help: "Comma-separated Host names (or *.suffix) that may reach /__mock, the dashboard and /docs besides those; any turns the check off. Guards against DNS rebinding." },
   { key: "webhookAllow", flag: "--webhook-allow", env: "MOCK_WEBHOOK_ALLOW", default: "loopback bind: any HTTPS, http on loopback; otherwise public HTTPS only", help: "Comma-separated webhook destinations: host names, *.suffix, CIDRs (IPv4/IPv6), or any. Listed destinations may be http or https; nothing else is sent to." },
@@ -102,6 +105,7 @@ export const DEFAULT_OPTIONS: Readonly<MockOptions> = Object.freeze({
   namespace: "artemotion-mock",
   workers: 0,
   replicaId: null,
+  deliveryLeaseMs: 30_000,
   allowedHosts: Object.freeze([]) as readonly string[],
   webhookAllow: null,
   keys: "auto",
@@ -151,6 +155,8 @@ export function resolveOptions(partial: Partial<MockOptions> = {}): Readonly<Moc
   if (!isInt(o.sseHeartbeatMs, 10, 3_600_000)) fail("sseHeartbeatMs", "must be an integer number of ms from 10 to 3600000");
   if (!isInt(o.workers, 0, 64)) fail("--workers", "must be an integer from 0 to 64");
   if (o.workers > 0 && !o.store.startsWith("redis")) fail("--workers", "needs a shared store: pass --store redis://host:port (workers cannot share memory or a state file)");
+  if (!isInt(o.deliveryLeaseMs, 100, 3_600_000)) fail("--delivery-lease", "must be an integer number of ms from 100 to 3600000");
+  if (o.store.startsWith("redis") && o.deliveryLeaseMs <= o.webhookTimeoutMs) fail("--delivery-lease", `must be longer than --webhook-timeout (${o.webhookTimeoutMs} ms), or a slow delivery would be recorded abandoned while it is still running`);
   if (o.replicaId !== null && (typeof o.replicaId !== "string" || !/^[\w.:-]{1,100}$/.test(o.replicaId))) fail("--replica-id", "must be 1 to 100 of A-Z a-z 0-9 _ . : -");
   if (o.allowedHosts !== "any" && !isStringList(o.allowedHosts)) fail("--allowed-hosts", "must be a comma-separated list of host names, or any");
   if (o.webhookAllow !== null && o.webhookAllow !== "any" && !isStringList(o.webhookAllow)) fail("--webhook-allow", "must be a comma-separated list of hosts, *.suffix patterns and CIDRs, or any");

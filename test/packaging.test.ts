@@ -121,7 +121,7 @@ describe("the npm tarball", () => {
     expect(paths.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
     const forbidden = [/(^|\/)tests?\//, /\.(test|spec)\.[cm]?[jt]s(\.map)?$/, /^bench\//, /(^|\/)results\//, /^examples\//, /\.tsbuildinfo$/, /(^|\/)node_modules\//];
     expect(paths.filter((p) => forbidden.some((re) => re.test(p)))).toEqual([]);
-    for (const must of ["package.json", "README.md", "CHANGELOG.md", "openapi.yaml", "dist/index.js", "dist/index.d.ts", "dist/api/index.d.ts", "dist/cli/main.js", "contracts/vitest.config.ts"]) {
+    for (const must of ["package.json", "README.md", "CHANGELOG.md", "openapi.yaml", "dist/index.js", "dist/index.d.ts", "dist/api/index.d.ts", "dist/cli/main.js", "contracts/vitest.config.ts", "dist/store/redis/lua/submit.lua", "dist/store/redis/lua/prelude.lua"]) {
       expect(paths, must).toContain(must);
     }
     // No leftover of an older build: every compiled file has its source beside it.

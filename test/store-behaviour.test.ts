@@ -128,6 +128,16 @@ describe.each(STORE_FACTORIES)("the $name store", (factory) => {
     });
   });
 
+  it("keeps no account for a new key whose first charge is refused (402 or a refund), so it takes no place under --max-keys", async () => {
+    await store.close();
+    await open({ maxKeys: 1, defaultCredits: 10 });
+    expect(await code(() => submit("tryon", TRYON, L))).toBe("INSUFFICIENT_CREDITS");
+    expect(await code(() => submit("vision", VISION, L, "submission_error"))).toBe("SUBMISSION_ERROR");
+    expect(await store.accounts()).toEqual([]);
+    expect((await submit("vision", VISION, K)).creditsLeft).toBe(8);
+    expect((await store.accounts()).map((a) => [a.key, a.credits])).toEqual([[K, 8]]);
+  });
+
   describe("rate limits", () => {
     it("refuses the 11th try-on of a minute with 429 and Retry-After, and accepts again once the window slides", async () => {
       for (let i = 0; i < 10; i++) await submit();

@@ -133,10 +133,10 @@ export interface webhooks {
 export interface components {
     schemas: {
         /**
-         * @description FORBIDDEN is mock-only; the mock's own surfaces (/__mock, the dashboard, /docs) send it, and no operation here does.
+         * @description FORBIDDEN and STORE_UNAVAILABLE are mock-only; the mock's own surfaces (/__mock, the dashboard, /docs) send FORBIDDEN, a mock whose shared store (Redis) is down sends STORE_UNAVAILABLE (503), and no operation here documents either.
          * @enum {string}
          */
-        ErrorCode: "INVALID_REQUEST" | "INVALID_MODEL" | "MISSING_FIELD" | "IMAGE_ERROR" | "UNAUTHORIZED" | "INSUFFICIENT_CREDITS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "SUBMISSION_ERROR" | "STATUS_ERROR";
+        ErrorCode: "INVALID_REQUEST" | "INVALID_MODEL" | "MISSING_FIELD" | "IMAGE_ERROR" | "UNAUTHORIZED" | "INSUFFICIENT_CREDITS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "PAYLOAD_TOO_LARGE" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "SUBMISSION_ERROR" | "STATUS_ERROR" | "STORE_UNAVAILABLE";
         Error: {
             error: string;
             code: components["schemas"]["ErrorCode"];

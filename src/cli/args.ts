@@ -23,7 +23,7 @@ export function optionsFromArgv(argv: string[], env: NodeJS.ProcessEnv): { optio
     const v = raw(d);
     if (v === undefined) continue;
     switch (d.key) {
-      case "port": case "seed": case "credits": case "journalSize": case "webhookTimeoutMs": case "bodyLimitBytes": case "workers": case "maxKeys":
+      case "port": case "seed": case "credits": case "journalSize": case "webhookTimeoutMs": case "bodyLimitBytes": case "workers": case "maxKeys": case "deliveryLeaseMs":
         (options as Record<string, unknown>)[d.key] = int(v);
         break;
       case "chaos":

@@ -1,9 +1,12 @@
+import cluster from "node:cluster";
 import { createLogger } from "../http/logger.js";
 import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
 import { createMockServer } from "../server.js";
 import { shutdownSummary } from "../doctor/report.js";
 import { loadKeyPolicy } from "../key-file.js";
 import { StoreOpenError } from "../store/open.js";
+import { READY_MESSAGE, runPrimary } from "./cluster.js";
+import { redactUrl } from "../store/redis/url.js";
 
 /** Refuses to expose the control API on a network without a token. */
 export function checkExposure(o: Readonly<MockOptions>): string | null {
@@ -40,6 +43,10 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     out.err(`artemotion-mock: ${refusal}`);
     return 2;
   }
+  if (options.workers > 0 && cluster.isPrimary) return runPrimary(options, out);
+  const worker = cluster.isWorker ? cluster.worker : undefined;
+  // Each worker is a replica of its own in the journal and deliveries.
+  if (worker && options.replicaId !== null) options = resolveOptions({ ...options, replicaId: `${options.replicaId}:w${worker.id}` });
   const logger = createLogger(options.logLevel, Boolean(process.stdout.isTTY));
   let server;
   try {
@@ -51,14 +58,21 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
   const o = server.mock.options;
   // The chaos seed is printed even without --seed, so a run that broke a client can be replayed.
   const chaos = o.chaos > 0 ? `, chaos ${o.chaos} ${o.chaosProfile} (seed ${server.chaos().seed})` : "";
-  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${chaos}${guardSummary(o)})`;
+  const store = o.store === "memory" ? "" : `, store ${redactUrl(o.store)}${o.store.startsWith("redis") ? ` (namespace ${o.namespace})` : ""}`;
+  const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${chaos}${guardSummary(o)}${store})`;
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       // Stop accepting first: once this line is printed, new connections are refused.
       const closed = server.close();
-      out.log(`artemotion-mock: ${signal}, shutting down`);
-      const summary = shutdownSummary(server.mock.runtime.doctor?.report());
-      if (summary) out.log(summary);
+      // Workers stop quietly: the primary says it once for all of them.
+      if (!worker) {
+        out.log(`artemotion-mock: ${signal}, shutting down`);
+        const summary = shutdownSummary(server.mock.runtime.doctor?.report());
+        if (summary) out.log(summary);
+      }
       const force = setTimeout(() => resolve(0), 1900);
       force.unref();
       closed.then(() => {
@@ -68,7 +82,11 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    // A worker whose primary died (even by SIGKILL) has lost its port: it stops too, rather than linger.
+    if (worker) process.once("disconnect", () => stop("primary gone"));
     // Only once the handlers are in place: a supervisor may send SIGTERM as soon as it reads this line.
-    out.log(ready);
+    // A worker tells the primary, which prints one line for all of them.
+    if (worker) process.send?.({ type: READY_MESSAGE, line: ready });
+    else out.log(ready);
   });
 }

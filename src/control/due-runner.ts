@@ -3,7 +3,8 @@ import type { WebhookDispatcher } from "../webhooks/dispatcher.js";
 
 /** How often a replica on a shared store looks for due work, and for deliveries whose sender died. */
 const SHARED_POLL_MS = 250;
-const SWEEP_EVERY = 20;
+/** Every 4 looks (1 s): an abandoned delivery is recorded within a second of its lease. */
+const SWEEP_EVERY = 4;
 const CLAIM_BATCH = 100;
 
 /**
@@ -63,7 +64,8 @@ export class DueRunner {
   async #claim(): Promise<void> {
     for (;;) {
       const due = await this.#store.claimDue(CLAIM_BATCH);
-      for (const d of due) void this.#dispatcher.deliver(d.job, d.at);
+      // A delivery whose record cannot be written (the shared store went away) is not sent; its claim's lease records it abandoned.
+      for (const d of due) this.#dispatcher.deliver(d.job, d.at).catch(() => {});
       if (due.length < CLAIM_BATCH) break;
     }
     this.#dispatcher.releaseDelayed(this.#store.now());

@@ -64,6 +64,7 @@ const ERROR_WHEN: Record<string, string> = {
   INTERNAL_ERROR: "A bug in the mock (never expected; reported with the request in the log).",
   SUBMISSION_ERROR: "Scenario submission_error; credits are refunded.",
   STATUS_ERROR: "Scenario status_error while polling.",
+  STORE_UNAVAILABLE: "Mock only (never sent by the live API): the mock's Redis store (--store redis://…) is unreachable; Retry-After says when to try again. A submit either happened whole (charged, with its job) or not at all.",
 };
 
 /** Replaces every generated block in a README text. */

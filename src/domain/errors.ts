@@ -17,13 +17,18 @@ export const ERRORS = {
   INTERNAL_ERROR: { status: 500, message: "Internal mock error." },
   SUBMISSION_ERROR: { status: 502, message: "Failed to submit job: upstream timeout" },
   STATUS_ERROR: { status: 502, message: "Failed to get job status: upstream unreachable" },
+  STORE_UNAVAILABLE: { status: 503, message: "The mock's shared store is unreachable; retry shortly.", mockOnly: true },
 } as const satisfies Record<string, { status: number; message: string; mockOnly?: true }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
 export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
 
-/** Codes the live API never sends: only the mock's own surfaces (/__mock, the dashboard, /docs) answer with them. */
+/**
+ * Codes the live API never sends: the mock's own surfaces (/__mock, the
+ * dashboard, /docs) answer with them, or the mock itself when its shared
+ * store (Redis) is down.
+ */
 export const MOCK_ONLY_CODES = ERROR_CODES.filter((c) => "mockOnly" in ERRORS[c]);
 
 /** The single error class: handlers throw it, one middleware writes `{ error, code }`. */

@@ -1,6 +1,7 @@
 import { loadKeyPolicy } from "../key-file.js";
 import type { MockOptions } from "../options.js";
 import { MemoryStore } from "./memory/store.js";
+import { redactUrl } from "./redis/url.js";
 import type { Store, StoreConfig } from "./types.js";
 
 /** Where a store reports what it found while opening (a state file's torn line, what it restored). */
@@ -35,12 +36,12 @@ export async function openStore(options: Readonly<MockOptions>, replica: string,
     store = new FileStore(options.store.slice("file:".length), config, { log });
   } else {
     const { RedisStore } = await import("./redis/store.js");
-    store = new RedisStore(options.store, options.namespace, config);
+    store = new RedisStore(options.store, options.namespace, config, { leaseMs: options.deliveryLeaseMs, log });
   }
   try {
     await store.open();
   } catch (e) {
-    throw new StoreOpenError(`cannot open store ${options.store}: ${(e as Error).message}`);
+    throw new StoreOpenError(`cannot open store ${redactUrl(options.store)}: ${(e as Error).message || (e as Error).name}`);
   }
   return store;
 }

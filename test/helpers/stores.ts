@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FileStore, type FileStoreOptions } from "../../src/store/file/store.js";
 import { MemoryStore } from "../../src/store/memory/store.js";
+import { RedisStore } from "../../src/store/redis/store.js";
+import { startRedisServer, type RedisServer } from "../../scripts/redis-server.mjs";
 import type { Store, StoreConfig } from "../../src/store/types.js";
 
 /** One way to open a fresh, empty store for one test; every store in the list runs the same behaviour suite. */
@@ -58,5 +61,30 @@ export function fileStoreFactory(opts: FileStoreOptions = {}): StoreFactory {
   };
 }
 
-/** The stores the behaviour suite proves; the Redis store adds itself here. */
-export const STORE_FACTORIES: StoreFactory[] = [memoryFactory, fileStoreFactory()];
+/**
+ * A Redis store on one private redis-server per test file (started on first
+ * use), each store in a namespace of its own, as replicas of different mocks
+ * would share one Redis.
+ */
+export function redisFactory(): StoreFactory {
+  let server: Promise<RedisServer> | null = null;
+  const opened: RedisStore[] = [];
+  return {
+    name: "redis",
+    async open(config) {
+      server ??= startRedisServer();
+      const store = new RedisStore((await server).url, `test-${randomUUID().slice(0, 8)}`, storeConfig(config));
+      await store.open();
+      opened.push(store);
+      return store;
+    },
+    async teardown() {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+      if (server) await (await server).stop();
+      server = null;
+    },
+  };
+}
+
+/** The stores the behaviour suite proves. */
+export const STORE_FACTORIES: StoreFactory[] = [memoryFactory, fileStoreFactory(), redisFactory()];
