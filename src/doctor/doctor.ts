@@ -44,6 +44,9 @@ export class Doctor {
   readonly limits: Readonly<DoctorLimits>;
   readonly #deps: DoctorDeps;
   readonly #jobs = new Map<string, JobTrack>();
+  /** Tracked jobs' ids in the order they were first seen (some since forgotten); #orderHead is the oldest unread. */
+  #order: string[] = [];
+  #orderHead = 0;
   readonly #keys = new Map<string, KeyState>();
   #anonymous = new KeyState(null);
   #lastKs: KeyState | null = null;
@@ -134,12 +137,28 @@ export class Doctor {
     }
     job = new JobTrack(id, ks, canonical, pollQuery, model !== undefined && model.kind !== "vision", model?.credits ?? 0, wall, this.#epoch);
     if (this.#jobs.size >= this.limits.maxJobs) {
-      const oldest = this.#jobs.values().next().value!;
-      this.#forget(oldest);
+      this.#forget(this.#oldestTracked());
       this.#untracked++;
     }
     this.#jobs.set(id, job);
+    this.#order.push(id);
     return job;
+  }
+
+  /**
+   * The oldest job still tracked. Not the map's first entry: after many
+   * deletions a Map iterator walks the holes at its front, which made every
+   * eviction cost thousands of steps (7 % of a submit at the cap).
+   */
+  #oldestTracked(): JobTrack {
+    for (;;) {
+      const job = this.#jobs.get(this.#order[this.#orderHead++]!);
+      if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) {
+        this.#order = this.#order.slice(this.#orderHead);
+        this.#orderHead = 0;
+      }
+      if (job !== undefined) return job;
+    }
   }
 
   #forget(job: JobTrack): void {
@@ -194,6 +213,8 @@ export class Doctor {
     this.#lastKs = null;
     if (key === null) {
       this.#jobs.clear();
+      this.#order = [];
+      this.#orderHead = 0;
       this.#keys.clear();
       this.#anonymous = new KeyState(null);
       this.#book.clear();

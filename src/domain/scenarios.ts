@@ -53,8 +53,11 @@ export function normaliseScenarioName(name: string): string {
 }
 
 /** The scenario (`<name>.scenario.test`) or fault (`<name>.fault.test`) a magic image host names, or null when the URL is not magic. */
+/** A magic host ends in ".test"; a URL that cannot spell it (not even escaped or in another script) is not parsed. */
+const CANNOT_BE_MAGIC = (url: string) => !/test/i.test(url) && !/[^\x00-\x7f]|%/.test(url);
+
 export function magicFromImageUrl(url: string): { name: string; kind: "scenario" | "fault" } | null {
-  if (!url.startsWith("https://")) return null;
+  if (!url.startsWith("https://") || CANNOT_BE_MAGIC(url)) return null;
   let host: string;
   try {
     host = new URL(url).hostname.toLowerCase();
