@@ -19,7 +19,7 @@ export interface DoctorLimits {
 }
 
 /** 10,000 recent jobs (about 2 MB): a mock holding 100,000 live jobs needs little more memory than before the doctor existed. */
-export const DEFAULT_DOCTOR_LIMITS: Readonly<DoctorLimits> = Object.freeze({ maxJobs: 10_000, maxKeys: 10_000, maxFindings: 1_000 });
+export const DEFAULT_DOCTOR_LIMITS: Readonly<DoctorLimits> = Object.freeze({ maxJobs: 10_000, maxKeys: 1_000, maxFindings: 1_000 });
 
 export interface DoctorDeps {
   /** Virtual now: job state and expiry are judged on it. */
