@@ -161,7 +161,8 @@ async function memory() {
   return {
     jobs: JOBS, keys: 1000,
     heap_mb: { at_jobs: mb(atJobs - base), at_3x_jobs: mb(atTriple - base), after_expiry: mb(afterExpiry - base) },
-    bytes_per_job: Math.round((atJobs - base) / JOBS),
+    // Per job tracked (at most the doctor's cap), not per job fed.
+    bytes_per_job: Math.round((atJobs - base) / Math.max(1, seenAt.jobs)),
     tracked: { at_jobs: seenAt.jobs, at_3x_jobs: seenTriple.jobs, untracked: seenTriple.jobs_untracked, after_expiry: s.doctor.report().seen.jobs },
     findings: seenTriple.findings_dropped + s.doctor.report().findings.length,
   };
@@ -257,7 +258,7 @@ async function main() {
       [`${mem.jobs * 3}, ${mem.jobs} expired`, mem.tracked.after_expiry, mem.heap_mb.after_expiry],
     ]),
     "",
-    `${mem.bytes_per_job} bytes per tracked job; past ${mem.jobs.toLocaleString("en")} the oldest are forgotten (${mem.tracked.untracked.toLocaleString("en")} counted as untracked).`,
+    `${mem.bytes_per_job} bytes per tracked job; past ${mem.tracked.at_jobs.toLocaleString("en")} tracked jobs the oldest are forgotten (${mem.tracked.untracked.toLocaleString("en")} counted as untracked).`,
   ];
   console.log(out.join("\n"));
   const file = writeResult("doctor.json", { date: new Date().toISOString(), machine: m, load_average: { start: loadStart, end: os.loadavg()[0] }, http: tp, record_path: cost, overhead_pct: overheadPct, memory: mem, target_overhead_pct: TARGET_OVERHEAD * 100, pass });
