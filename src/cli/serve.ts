@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { createLogger } from "../http/logger.js";
+import { createLogger, drained } from "../http/logger.js";
 import { isLoopbackHost, OptionsError, resolveOptions, type MockOptions } from "../options.js";
 import { createMockServer } from "../server.js";
 import { shutdownSummary } from "../doctor/report.js";
@@ -60,6 +60,8 @@ export async function serve(partial: Partial<MockOptions>, out: { log: (s: strin
   const chaos = o.chaos > 0 ? `, chaos ${o.chaos} ${o.chaosProfile} (seed ${server.chaos().seed})` : "";
   const store = o.store === "memory" ? "" : `, store ${redactUrl(o.store)}${o.store.startsWith("redis") ? ` (namespace ${o.namespace})` : ""}`;
   const ready = `artemotion-mock ready: ${server.baseUrl} (timing ${o.timing}, seed ${o.seed ?? "random"}, credits ${o.credits}, rate limits ${o.rateLimits ? "on" : "off"}, control API ${o.admin ? `${server.origin}/__mock${o.adminToken ? " (token)" : ""}` : "off"}${chaos}${guardSummary(o)}${store})`;
+  // Start-up warnings (a torn state file, a seed mismatch) print before the ready line a supervisor waits for.
+  await drained(logger);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

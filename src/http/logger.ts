@@ -25,7 +25,7 @@ class DeferredLogger implements Logger {
   #queue: [Level, object | string, string | undefined][] = [];
   readonly #rank: number;
 
-  #loading = false;
+  #loading: Promise<void> | null = null;
   readonly #level: LogLevel;
   readonly #pretty: boolean;
 
@@ -37,12 +37,11 @@ class DeferredLogger implements Logger {
     setTimeout(() => this.#load(), 1000).unref();
   }
 
-  #load(): void {
-    if (this.#loading) return;
-    this.#loading = true;
+  #load(): Promise<void> {
+    if (this.#loading) return this.#loading;
     const level = this.#level;
     const pretty = this.#pretty;
-    void import("pino").then(({ pino }) => {
+    this.#loading = import("pino").then(({ pino }) => {
       this.#target =
         pretty
           ? pino({ level, base: undefined, transport: { target: "pino-pretty", options: { colorize: true, ignore: "time", singleLine: true } } })
@@ -50,6 +49,12 @@ class DeferredLogger implements Logger {
       for (const [l, obj, msg] of this.#queue) this.#target[l](obj, msg);
       this.#queue = [];
     });
+    return this.#loading;
+  }
+
+  /** Nothing to wait for when nothing was logged yet, so a quiet start stays as fast as before. */
+  drained(): Promise<void> {
+    return this.#queue.length ? this.#load() : Promise.resolve();
   }
 
   isLevelEnabled(level: string): boolean {
@@ -61,7 +66,7 @@ class DeferredLogger implements Logger {
     if (this.#target) this.#target[level](obj, msg);
     else {
       this.#queue.push([level, obj, msg]);
-      this.#load();
+      void this.#load();
     }
   }
 
@@ -80,6 +85,11 @@ class DeferredLogger implements Logger {
 }
 
 const SILENT: Logger = { isLevelEnabled: () => false, error() {}, warn() {}, info() {}, debug() {} };
+
+/** Resolves once every line logged so far is written: the deferred logger holds early lines back. */
+export function drained(logger: Logger): Promise<void> {
+  return logger instanceof DeferredLogger ? logger.drained() : Promise.resolve();
+}
 
 export function createLogger(level: LogLevel, pretty: boolean): Logger {
   return level === "silent" ? SILENT : new DeferredLogger(level, pretty);
