@@ -65,6 +65,24 @@ describe("the QA dashboard at /__mock/ui", () => {
     expect((await new TestClient(server, KEY).poll(submit.body.poll_url)).body.status).toBe("completed");
   });
 
+  it("says Live even when the stream connects between the header's first render and its effects", async () => {
+    const server = await mock();
+    const g = await open();
+    // Timers paused just before /health answers hold back the panels' effects (Preact runs them
+    // after a frame), while the stream the answer starts connects: the order a slow machine can give.
+    await g.page.clock.install();
+    await g.page.route("**/__mock/health", async (route) => {
+      await g.page.clock.pauseAt(new Date(Date.now() + 1000));
+      await route.continue();
+    });
+    const stream = g.page.waitForResponse((r) => new URL(r.url()).pathname === "/__mock/events");
+    await g.page.goto(`${server.origin}/__mock/ui/`);
+    await stream;
+    await g.page.getByRole("banner").getByText("Connecting…", { exact: true }).waitFor();
+    await g.page.clock.resume();
+    await g.page.getByRole("banner").getByText("Live", { exact: true }).waitFor({ timeout: 3000 });
+  });
+
   it("arms job_failed for one key from Scenarios; that key's next submit fails and the armed entry goes away", async () => {
     const server = await mock();
     await control(server, "POST", "/clock/freeze");

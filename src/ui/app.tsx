@@ -70,7 +70,11 @@ function TokenPrompt(props: { api: Api; error: string | null; onUnlocked: () => 
 function Dashboard() {
   const { api, live, config } = useEnv();
   const [mode, setMode] = useState<LiveMode>(live.mode);
-  useEffect(() => live.onMode(setMode), []);
+  useEffect(() => {
+    // The feed started before this first render's effects ran: a change in between would be missed.
+    setMode(live.mode);
+    return live.onMode(setMode);
+  }, []);
   const clock = useResource(async (signal): Promise<ClockState> => ({ view: await api.get<ClockView>("/clock", {}, signal), at: Date.now() }), ["clock"], []);
   const [requestsJob, setRequestsJob] = useState<JobLink | null>(null);
   const [deliveriesJob, setDeliveriesJob] = useState<JobLink | null>(null);

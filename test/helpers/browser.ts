@@ -53,6 +53,8 @@ export interface GuardedPage {
 
 export async function openGuardedPage(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<GuardedPage> {
   const context = await browser.newContext({ viewport, permissions: ["clipboard-read", "clipboard-write"] });
+  // Under vitest's 20 s: a wait that never ends fails naming its locator, not as a bare test timeout.
+  context.setDefaultTimeout(15_000);
   const g: GuardedPage = { context, page: undefined as unknown as Page, blocked: [], consoleErrors: [], pageErrors: [] };
   await context.route("**/*", (route) => {
     const url = route.request().url();
