@@ -54,7 +54,7 @@ export function createRuntime(options: Readonly<MockOptions>, deps: RuntimeDeps 
   const webhookPolicy = webhookPolicyFor(options);
   // Without --seed, chaos still follows one seed per run (GET /__mock/chaos shows it, to replay the run with --seed).
   const faults = new FaultEngine(store, { rate: options.chaos, profile: options.chaosProfile, seed: options.seed ?? randomInt(2 ** 31) });
-  const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica, destinations: new WebhookDestinations(webhookPolicy), faults });
+  const dispatcher = new WebhookDispatcher({ store, timeoutMs: options.webhookTimeoutMs, wallNow: options.wallNow, replica, destinations: new WebhookDestinations(webhookPolicy), faults, onDelayed: () => due.poke() });
   const due = new DueRunner(store, dispatcher);
   // A store restored from a state file may have webhooks and expiry already due.
   due.poke();

@@ -158,6 +158,8 @@ describe("naming a fault", () => {
     const cases: [ProbeRequest, RegExp][] = [
       [withFault(p.poll, "meltdown"), /Unknown fault "meltdown".*Known: reset, empty_reply/],
       [withFault(p.poll, "latency; wait=3"), /Unknown parameter "wait" for fault latency.*Known: ms, median_ms, sigma/],
+      [withFault(p.poll, "reset; constructor=1"), /Unknown parameter "constructor" for fault reset/],
+      [withFault(p.poll, "constructor"), /Unknown fault "constructor"/],
       [withFault(p.poll, "latency; ms=-1"), /Invalid ms=-1 for fault latency/],
       [withFault(p.poll, "latency; ms"), /Malformed X-Mock-Fault parameter "ms"/],
       [withFault(p.poll, "webhook_delay"), /Fault webhook_delay does not apply to a poll request/],

@@ -100,3 +100,50 @@ describe("webhook-phase faults", () => {
     expect(names.size).toBeGreaterThan(1);
   });
 });
+
+describe("webhook-phase faults across the clock, resets and shutdown", () => {
+  it("webhook_delay goes out when one advance passes both the job's end and the delay", async () => {
+    const { api, url } = await setup();
+    const job = (await api.post("/generate", GENERATE(url), { headers: { "X-Mock-Fault": "webhook_delay; ms=5000" } })).body;
+    server!.advance(10 * 60_000);
+    await server!.webhooksSettled();
+    expect(receiver!.deliveries).toHaveLength(1);
+    expect(server!.webhooks(job.job_id)).toMatchObject([{ outcome: "delivered", fault: "webhook_delay" }]);
+  });
+
+  it("lists a delayed webhook in the schedule, and advancing to the next event sends it", async () => {
+    const { api, url } = await setup();
+    const job = (await api.post("/generate", GENERATE(url), { headers: { "X-Mock-Fault": "webhook_delay; ms=60000" } })).body;
+    await finish(job.job_id);
+    const finishedAt = Date.parse(server!.jobs().find((j) => j.job_id === job.job_id)!.finished_at);
+    const { body: schedule } = await control(server!, "GET", "/schedule");
+    expect(schedule.events.filter((e: { type: string }) => e.type === "webhook")).toMatchObject([{ job_id: job.job_id, at_ms: finishedAt + 60_000 }]);
+    expect((await control(server!, "POST", "/clock/advance", { to: "next" })).body.now_ms).toBe(finishedAt + 60_000);
+    await server!.webhooksSettled();
+    expect(receiver!.deliveries).toHaveLength(1);
+  });
+
+  it("forgets a delayed webhook at a reset: nothing is sent for a job the mock no longer knows", async () => {
+    const { api, url } = await setup();
+    const job = (await api.post("/generate", GENERATE(url), { headers: { "X-Mock-Fault": "webhook_delay; ms=30000" } })).body;
+    await finish(job.job_id);
+    server!.reset();
+    server!.advance(60_000);
+    await server!.webhooksSettled();
+    expect(receiver!.deliveries).toHaveLength(0);
+    expect(server!.webhooks()).toEqual([]);
+  });
+
+  it("sends no second copy of a webhook_duplicate once shutdown has cut the first", async () => {
+    receiver = await createWebhookReceiver({ respond: () => "hang" });
+    const started = await startMock({ seed: 9, timing: "instant", webhookTimeoutMs: 300 });
+    server = started.server;
+    await started.api.post("/generate", GENERATE(receiver.url), { headers: { "X-Mock-Fault": "webhook_duplicate" } });
+    await receiver.waitFor(() => receiver!.deliveries.length === 1, 5_000);
+    const { dispatcher, store } = server.mock.runtime;
+    await server.close();
+    await dispatcher.settled();
+    expect(receiver.deliveries).toHaveLength(1);
+    expect(store.deliveries({}) as unknown[]).toHaveLength(1);
+  });
+});

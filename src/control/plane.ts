@@ -34,6 +34,9 @@ export interface PlaneDeps {
   faults: FaultEngine;
 }
 
+/** The longest single advance: 366 days, as the control API's schema allows. */
+export const MAX_ADVANCE_MS = 366 * 24 * 3600 * 1000;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 const clockView = (c: { now: number; frozen: boolean }): ClockView => ({ now: iso(c.now), now_ms: c.now, frozen: c.frozen });
 
@@ -60,7 +63,10 @@ export class ControlPlane {
   }
 
   reset(key?: string): MaybePromise<void> {
-    return andThen(this.#d.store.reset(key), () => this.#d.due.rearm());
+    return andThen(this.#d.store.reset(key), () => {
+      this.#d.dispatcher.forget(key);
+      this.#d.due.rearm();
+    });
   }
 
   clock(): MaybePromise<ClockView> {
@@ -69,6 +75,8 @@ export class ControlPlane {
 
   /** Moves virtual time forward and applies everything that fell due, in time order. */
   advance(ms: number): MaybePromise<ClockView> {
+    // The route's schema says the same; in process, a huge step would leave the clock past any valid Date.
+    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_ADVANCE_MS) throw new ApiError("INVALID_REQUEST", `Invalid ms ${ms}: must be an integer from 0 to ${MAX_ADVANCE_MS} (366 days).`);
     return andThen(this.#d.store.advance(ms), (c) => this.#afterClock(c));
   }
 
@@ -98,7 +106,7 @@ export class ControlPlane {
     const store = this.#d.store;
     const now = (await store.clock()).now;
     const { jobs } = await store.jobs({ limit: 10_000 });
-    return { now_ms: now, events: scheduleOf(jobs, now, limit) };
+    return { now_ms: now, events: scheduleOf(jobs, now, limit, this.#d.dispatcher.delayed()) };
   }
 
   /** Accepts a full key or its key_ref, as shown in listings. */
@@ -131,7 +139,7 @@ export class ControlPlane {
 
   /** After this the key gets 401 until it is set again. */
   deleteAccount(key: string): MaybePromise<void> {
-    return this.#d.store.deleteAccount(key);
+    return andThen(this.#d.store.deleteAccount(key), () => this.#d.dispatcher.forget(key));
   }
 
   /**

@@ -11,9 +11,10 @@ export interface ScheduledEvent {
 /**
  * What will happen next on the virtual clock, derived from the jobs'
  * timelines (nothing is stored for it): each job's start of processing, its
- * end, its webhook and its expiry, soonest first.
+ * end, its webhook and its expiry, soonest first; and the webhooks a
+ * webhook_delay fault holds back, at the moment they go.
  */
-export function scheduleOf(jobs: Iterable<Job>, now: number, limit: number): ScheduledEvent[] {
+export function scheduleOf(jobs: Iterable<Job>, now: number, limit: number, delayed: Iterable<{ at: number; job: Job }> = []): ScheduledEvent[] {
   const out: ScheduledEvent[] = [];
   const add = (at: number, type: ScheduledEvent["type"], j: Job) => {
     if (at > now) out.push({ at: new Date(at).toISOString(), at_ms: at, type, job_id: j.id, key: j.key });
@@ -24,6 +25,7 @@ export function scheduleOf(jobs: Iterable<Job>, now: number, limit: number): Sch
     if (j.webhook) add(j.finishedAt, "webhook", j);
     add(j.expiresAt, "expire", j);
   }
+  for (const d of delayed) add(d.at, "webhook", d.job);
   out.sort((a, b) => a.at_ms - b.at_ms || a.job_id.localeCompare(b.job_id));
   return out.slice(0, limit);
 }

@@ -102,7 +102,7 @@ export function faultParams(name: FaultName, given: Readonly<Record<string, stri
   const out: Record<string, number> = {};
   for (const [p, d] of Object.entries(spec.params)) if (d.default !== null) out[p] = d.default;
   for (const [p, raw] of Object.entries(given ?? {})) {
-    const d = spec.params[p];
+    const d = Object.hasOwn(spec.params, p) ? spec.params[p] : undefined;
     const known = Object.keys(spec.params);
     if (!d) throw new ApiError("INVALID_REQUEST", `Unknown parameter "${p}" for fault ${name} in ${source}. Known: ${known.length ? known.join(", ") : "none"}.`);
     const n = typeof raw === "number" ? raw : raw.trim() === "" ? NaN : Number(raw);

@@ -6,7 +6,7 @@ import { CHAOS_PROFILE_NAMES } from "../domain/chaos.js";
 import { FAULT_NAMES } from "../domain/faults.js";
 import { REGISTRY, REGISTRY_NAMES } from "../domain/registry.js";
 import { PHASES, normaliseScenarioName } from "../domain/scenarios.js";
-import type { ControlPlane } from "../control/plane.js";
+import { MAX_ADVANCE_MS, type ControlPlane } from "../control/plane.js";
 import { runProbe } from "../doctor/probe.js";
 import { DISABLED_REPORT } from "../doctor/report.js";
 import type { MockRuntime } from "../runtime.js";
@@ -21,7 +21,7 @@ const SCHEMAS = {
   reset: { type: "object", properties: { key: KEY }, additionalProperties: false },
   advance: {
     type: "object", additionalProperties: false,
-    properties: { ms: { type: "integer", minimum: 0, maximum: 366 * 24 * 3600 * 1000 }, to: { const: "next" } },
+    properties: { ms: { type: "integer", minimum: 0, maximum: MAX_ADVANCE_MS }, to: { const: "next" } },
     oneOf: [{ required: ["ms"] }, { required: ["to"] }],
   },
   account: { type: "object", required: ["credits"], properties: { credits: { type: "integer", minimum: 0, maximum: 1e12 } }, additionalProperties: false },

@@ -31,7 +31,13 @@ export class DelayedDeliveries {
     return n === 0 ? [] : this.#list.splice(0, n);
   }
 
-  clear(): void {
-    this.#list = [];
+  /** What is waiting, soonest first, for the schedule. */
+  entries(): readonly Readonly<Delayed>[] {
+    return this.#list;
+  }
+
+  /** Forgets the webhooks of one key's jobs, or all. */
+  clear(key?: string): void {
+    this.#list = key === undefined ? [] : this.#list.filter((d) => d.job.key !== key);
   }
 }

@@ -23,6 +23,8 @@ export interface DispatcherDeps {
   destinations?: WebhookDestinations;
   /** Webhook-phase faults (delay, timeout, duplicate); none without it. */
   faults?: FaultEngine;
+  /** Called when a webhook is held back (fault webhook_delay): its due moment must be armed. */
+  onDelayed?: () => void;
 }
 
 /** A delivery as it goes out: its record, and the promise of its outcome. */
@@ -41,8 +43,10 @@ export class WebhookDispatcher {
   #deps: DispatcherDeps;
   #inFlight = new Set<Promise<void>>();
   #requests = new Set<http.ClientRequest>();
-  /** Fault webhook_timeout's deadlines, each with what settles it early at shutdown. */
-  #timers = new Map<NodeJS.Timeout, () => void>();
+  /** Fault webhook_timeout's deadlines: each one's key, and what ends it early (recording the timeout, or not). */
+  #timers = new Map<NodeJS.Timeout, { key: string; end: (record: boolean) => void }>();
+  /** Set by drain(): nothing new starts once shutdown has begun. */
+  #closing = false;
   #destinations: WebhookDestinations;
   #delayed = new DelayedDeliveries();
 
@@ -74,6 +78,25 @@ export class WebhookDispatcher {
     return this.#delayed.nextAt();
   }
 
+  /** The delayed webhooks (fault webhook_delay), soonest first. */
+  delayed(): readonly { at: number; job: Job }[] {
+    return this.#delayed.entries();
+  }
+
+  /**
+   * After a reset (of one key, or all) or a deleted key: webhooks still held
+   * back by a fault are for jobs the mock no longer knows, so they never go.
+   */
+  forget(key?: string): void {
+    this.#delayed.clear(key);
+    for (const [t, pending] of this.#timers) {
+      if (key !== undefined && pending.key !== key) continue;
+      clearTimeout(t);
+      this.#timers.delete(t);
+      pending.end(false);
+    }
+  }
+
   /** Sends the delayed webhooks due at `now` (virtual time); the due runner calls it. */
   releaseDelayed(now: number): void {
     for (const d of this.#delayed.takeDue(now)) void this.#track(this.#send(d.job, d.body, null, null, "webhook_delay"));
@@ -86,13 +109,15 @@ export class WebhookDispatcher {
     switch (inj.name) {
       case "webhook_delay":
         this.#delayed.add(at + (inj.params.ms ?? 30_000), { job, body });
+        // Decided after an await: the due timer was set without this moment.
+        this.#deps.onDelayed?.();
         return null;
       case "webhook_timeout":
         return this.#timeOut(job, body, inj);
       case "webhook_duplicate": {
         const headers = this.#headers(job, body, null);
         const first = await this.#start(job, headers, body, null, null, inj.name);
-        void this.#track(first.settled.then(() => this.#start(job, headers, body, null, null, inj.name).then((s) => s.settled)));
+        void this.#track(first.settled.then(() => (this.#closing ? undefined : this.#start(job, headers, body, null, null, inj.name).then((s) => s.settled))));
         return { ...first.record };
       }
       default:
@@ -105,13 +130,15 @@ export class WebhookDispatcher {
     const store = this.#deps.store;
     const waitMs = inj.params.ms ?? this.#deps.timeoutMs;
     const record = await store.addDelivery(this.#newRecord(job, this.#headers(job, body, null), body, null, null, inj.name));
-    const settled = new Promise<void>((resolve) => {
+    const settled = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        resolve();
+        resolve(true);
       }, waitMs);
-      this.#timers.set(timer, resolve);
-    }).then(() => store.settleDelivery(record.id, { outcome: "timeout", responseStatus: null, error: `no response within ${waitMs} ms (fault webhook_timeout: never sent)`, durationMs: waitMs }));
+      this.#timers.set(timer, { key: job.key, end: resolve });
+    }).then((due) => {
+      if (due) return store.settleDelivery(record.id, { outcome: "timeout", responseStatus: null, error: `no response within ${waitMs} ms (fault webhook_timeout: never sent)`, durationMs: waitMs });
+    });
     this.#hold(settled);
     return { ...record };
   }
@@ -189,12 +216,13 @@ export class WebhookDispatcher {
 
   /** Waits for in-flight deliveries up to `ms`, then aborts the rest (and forgets delayed ones). */
   async drain(ms: number): Promise<void> {
+    this.#closing = true;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((r) => (timer = setTimeout(r, ms)))]);
     clearTimeout(timer);
-    for (const [t, resolve] of this.#timers) {
+    for (const [t, pending] of this.#timers) {
       clearTimeout(t);
-      resolve();
+      pending.end(true);
     }
     this.#timers.clear();
     this.#delayed.clear();
