@@ -1,3 +1,4 @@
+import net from "node:net";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMockServer, type MockServer } from "../src/server.js";
@@ -82,5 +83,47 @@ describe("GET /__mock/events", () => {
   it("sends a heartbeat comment while nothing happens", async () => {
     const { comments } = await readStream(`${server.origin}/__mock/events`, {}, (_e, comments) => comments.includes("heartbeat"));
     expect(comments).toContain("heartbeat");
+  });
+});
+
+describe("GET /__mock/events under a reader that does not keep up", () => {
+  it("cuts a reader that falls more than 1 MB behind, and goes on serving (events after the cut write nowhere)", async () => {
+    const mock = await createMockServer({ logLevel: "silent" });
+    try {
+      // 1,000 journaled requests with 8 kB paths: an 8 MB backlog for Last-Event-ID: 0.
+      const long = "x".repeat(8_000);
+      for (let i = 0; i < 1_000; i++) await fetch(`${mock.baseUrl}/${long}${i}`).then((r) => r.arrayBuffer());
+      const socket = net.connect(mock.port, "127.0.0.1");
+      socket.on("error", () => {});
+      socket.pause();
+      socket.write("GET /__mock/events HTTP/1.1\r\nHost: 127.0.0.1\r\nLast-Event-ID: 0\r\n\r\n");
+      // Same process: by the time the first bytes can be read here, the server's replay has run.
+      await new Promise((r) => socket.once("readable", r));
+      let received = 0;
+      socket.on("data", (d: Buffer) => (received += d.length));
+      const closed = new Promise((r) => socket.once("close", r));
+      socket.resume();
+      await closed;
+      expect(received).toBeLessThan(8_000_000);
+      for (let i = 0; i < 5; i++) await fetch(`${mock.baseUrl}/${long}`).then((r) => r.arrayBuffer());
+      expect((await fetch(`${mock.origin}/__mock/health`)).status).toBe(200);
+    } finally {
+      await mock.close();
+    }
+  });
+
+  it("answers HEAD with the stream's headers and ends, so the connection serves the next request", async () => {
+    const mock = await createMockServer({ logLevel: "silent" });
+    try {
+      const socket = net.connect(mock.port, "127.0.0.1");
+      let text = "";
+      socket.setEncoding("utf8").on("data", (d: string) => (text += d));
+      socket.write("HEAD /__mock/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /__mock/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+      await new Promise((r) => socket.once("close", r));
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*content-type: text\/event-stream/i);
+      expect(text).toMatch(/HTTP\/1\.1 200 OK[\s\S]*HTTP\/1\.1 200 OK[\s\S]*"status":"ok"/);
+    } finally {
+      await mock.close();
+    }
   });
 });
