@@ -33,6 +33,24 @@ describe("createApp() mounted under a path of the user's Express app", () => {
     expect(poll.body).toMatchObject({ job_id: submit.body.job_id, status: "completed" });
   });
 
+  it("answers a submit behind the user's own body parsers, as it does without them", async () => {
+    const mock = createApp({ timing: "instant", logLevel: "silent", seed: 3 });
+    const app = express();
+    app.use(express.json());
+    app.use("/mock", mock.app);
+    const submit = await request(app).post("/mock/api/v1/vision").set(auth).send({ image_url: "https://example.com/p.jpg" }).timeout(5_000).expect(202);
+    expect(submit.body).toMatchObject({ status: "queued", model_id: "moondream2", credits_left: 998 });
+    const invalid = await request(app).post("/mock/api/v1/vision").set(auth).send({ image_url: 7 }).timeout(5_000).expect(400);
+    expect(invalid.body.code).toBe("INVALID_REQUEST");
+
+    // A parser that reads the stream without saying so (no req._body): a clear 400, never a hang.
+    const raw = express();
+    raw.use((req, _res, next) => void req.resume().on("end", () => next()));
+    raw.use("/mock", createApp({ logLevel: "silent" }).app);
+    const refused = await request(raw).post("/mock/api/v1/vision").set(auth).send({ image_url: "https://example.com/p.jpg" }).timeout(5_000).expect(400);
+    expect(refused.body).toEqual({ error: "Request body was already read by another middleware: mount the mock before body parsers.", code: "INVALID_REQUEST" });
+  });
+
   it("serves the result images it links to under the mount path", async () => {
     const { app } = userApp("/mock");
     const submit = await request(app).post("/mock/api/v1/tryon").set(auth).send({ person_image_url: "https://example.com/p.jpg", garment_image_url: "https://example.com/g.jpg" }).expect(202);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { isUtf8 } from "node:buffer";
 import { ApiError } from "../domain/errors.js";
-import { PARSE_FAILED, parseJsonBody, type ParsedBody } from "./json-body.js";
+import { NO_BASE64_CHECKED, PARSE_FAILED, parseJsonBody, type ParsedBody } from "./json-body.js";
 
 export type BodyCallback = (err: ApiError | null, body: ParsedBody | null, raw: Buffer | null) => void;
 
@@ -27,6 +27,12 @@ export function assertJsonContentType(req: IncomingMessage): void {
  * U+FFFD and accepted.
  */
 export function readJsonBody(req: IncomingMessage, limit: number, done: BodyCallback): void {
+  // Mounted in a user's app behind a body parser (express.json() and kin): the stream was read already.
+  if (req.readableEnded || (req.complete && !req.readable)) {
+    const body = (req as IncomingMessage & { body?: unknown }).body;
+    if (typeof body !== "object" || body === null) return done(new ApiError("INVALID_REQUEST", "Request body was already read by another middleware: mount the mock before body parsers."), null, null);
+    return done(null, { value: body, base64Checked: NO_BASE64_CHECKED }, Buffer.from(JSON.stringify(body)));
+  }
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > limit) return tooLarge(req, limit, done);
   const chunks: Buffer[] = [];

@@ -8,7 +8,8 @@ export interface ParsedBody {
   base64Checked: ReadonlySet<string>;
 }
 
-const NONE: ReadonlySet<string> = new Set();
+export const NO_BASE64_CHECKED: ReadonlySet<string> = new Set();
+const NONE = NO_BASE64_CHECKED;
 /** Below this JSON.parse is fast enough that looking for big strings would cost more than it saves. */
 const LARGE_BODY = 256 * 1024;
 
