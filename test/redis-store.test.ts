@@ -103,6 +103,19 @@ describe("the Redis store", () => {
     expect((await store.account(K))!.credits).toBe(30);
   });
 
+  it("leaves no event-stream connection behind when closed while that connection was still opening", async () => {
+    const store = await open({ replica: "evclose:1" });
+    const unsubscribe = store.events.subscribe(() => {});
+    await store.close();
+    unsubscribe();
+    const readers = async () => String(await admin.sendCommand(["CLIENT", "LIST"])).split("\n").filter((l) => /name=\S*evclose:1\S*:events /.test(l)).length;
+    // Real connections, real time: watch for up to 1 s for the reader to show up, then for it to go.
+    let seen = 0;
+    for (let t = 0; t < 50 && seen === 0; t++) (seen = await readers()) || (await new Promise((r) => setTimeout(r, 20)));
+    for (let t = 0; t < 50 && (await readers()) > 0; t++) await new Promise((r) => setTimeout(r, 20));
+    expect(await readers()).toBe(0);
+  });
+
   it("warns at start when Redis may evict keys (maxmemory-policy other than noeviction)", async () => {
     await admin.configSet("maxmemory-policy", "allkeys-lru");
     try {

@@ -114,6 +114,11 @@ export class RedisEventStream implements EventStream {
       reader.client.destroy();
       throw e;
     }
+    // close() may have run while this connection was opening: it found no reader to destroy.
+    if (this.#closed) {
+      reader.client.destroy();
+      throw new Error("event stream closed");
+    }
     this.#reader = reader;
     return reader;
   }
