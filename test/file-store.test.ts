@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findModel, type JobKind } from "../src/domain/catalog.js";
@@ -277,6 +278,41 @@ describe("the state files", () => {
     lines.splice(3, 0, "{not json");
     writeFileSync(log!, lines.join("\n"));
     await expect(openAt(dir)).rejects.toThrow(`${log} line 4 is unreadable`);
+  });
+
+  it("cuts a line torn by a short write (a full disk) before retrying, so the state still opens with every change", async () => {
+    const dir = newDir();
+    const store = await openAt(dir);
+    submit(store);
+    await store.flush();
+    // A full disk cannot be made here safely: the next append really writes 40 % of its text, then fails as ENOSPC would.
+    const probe = await open(join(dir, "probe"), "w");
+    const proto = Object.getPrototypeOf(probe) as { appendFile: (data: string | Uint8Array, ...rest: unknown[]) => Promise<void> };
+    await probe.close();
+    const real = proto.appendFile;
+    let fail = true;
+    proto.appendFile = async function (this: unknown, data, ...rest) {
+      if (!fail || typeof data !== "string" || data.length < 100) return real.call(this, data, ...rest);
+      fail = false;
+      await real.call(this, data.slice(0, Math.floor(data.length * 0.4)), ...rest);
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    };
+    try {
+      submit(store);
+      submit(store);
+      await store.flush().catch(() => {});
+      expect(fail, "the short write happened").toBe(false);
+    } finally {
+      proto.appendFile = real;
+    }
+    submit(store);
+    await store.flush();
+    const before = durable(store);
+    await store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const reopened = await openAt(dir);
+    expect(reopened.jobIndex.size).toBe(4);
+    expect(durable(reopened)).toEqual(before);
   });
 
   it("refuses a state directory a live process holds, and takes over the lock of a dead one", async () => {

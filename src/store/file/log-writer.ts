@@ -67,12 +67,18 @@ export class LogWriter {
     this.#queue = [];
     let text = "";
     for (const c of batch) text += encodeChange(c) + "\n";
+    let fh: FileHandle | null = null;
+    let before = 0;
     try {
-      const fh = await this.#handle();
+      fh = await this.#handle();
+      before = (await fh.stat()).size;
       await fh.appendFile(text);
       this.bytes += Buffer.byteLength(text);
       this.lastError = null;
     } catch (e) {
+      // A short write (a full disk) leaves part of a line: cut it, or the retried batch would follow
+      // it and the log would have an unreadable line before readable ones, which refuses to load.
+      if (fh) await fh.truncate(before).catch(() => {});
       // Kept for the next flush: a full disk may recover.
       this.#queue = batch.concat(this.#queue);
       this.lastError = e as Error;
@@ -85,7 +91,13 @@ export class LogWriter {
       const fh = await open(this.path, "a");
       const meta: Meta = { t: "meta", format: FORMAT, v: VERSION, seed: this.#seed };
       const header = JSON.stringify(meta) + "\n";
-      await fh.appendFile(header);
+      try {
+        await fh.appendFile(header);
+      } catch (e) {
+        await fh.truncate(0).catch(() => {});
+        await fh.close().catch(() => {});
+        throw e;
+      }
       this.bytes += Buffer.byteLength(header);
       return fh;
     })().catch((e) => {
