@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -313,6 +313,29 @@ describe("the state files", () => {
     const reopened = await openAt(dir);
     expect(reopened.jobIndex.size).toBe(4);
     expect(durable(reopened)).toEqual(before);
+  });
+
+  it("logs a submit's charge in its job's line, so a crash that tears the line loses both, never one", async () => {
+    const dir = newDir();
+    const store = await openAt(dir);
+    submit(store);
+    await store.flush();
+    const first = store.accountsById.get(K)!.credits;
+    const { job } = submit(store);
+    await store.flush();
+    await store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const log = join(dir, readdirSync(dir).find((f) => f.startsWith("log-"))!);
+    const lines = readFileSync(log, "utf8").trimEnd().split("\n");
+    const last = lines.at(-1)!;
+    expect(JSON.parse(last)).toMatchObject({ t: "job", account: { key: K, credits: first - 15 } });
+    expect(lines.filter((l) => l.startsWith('{"t":"account"'))).toEqual([]);
+    // kill -9 mid-write: the file ends inside the second submit's line.
+    writeFileSync(log, lines.slice(0, -1).join("\n") + "\n" + last.slice(0, last.length >> 1));
+    const reopened = await openAt(dir);
+    expect(reopened.accountsById.get(K)!.credits).toBe(first);
+    expect(reopened.jobIndex.get(job.id)).toBeUndefined();
+    expect(reopened.jobIndex.size).toBe(1);
   });
 
   it("refuses a state directory a live process holds, and takes over the lock of a dead one", async () => {

@@ -119,6 +119,7 @@ function apply(store: MemoryStore, r: Loaded, ids: { max: number }): void {
       } else store.accountsById.markDeleted(r.key, false);
       return;
     case "job":
+      if (r.account) store.accountsById.restore(r.account);
       store.jobIndex.add(r.job);
       if (r.ids > ids.max) ids.max = r.ids;
       return;

@@ -1,6 +1,7 @@
 import { findModel } from "../../domain/catalog.js";
 import type { Job, JobData } from "../../domain/jobs.js";
 import type { Change } from "../memory/changes.js";
+import type { Account } from "../memory/accounts.js";
 
 /**
  * The state directory's line format: one JSON value per line. A log holds
@@ -46,7 +47,7 @@ type JobRow = [
 /** A record as read back: jobs come back as live Job objects. */
 export type Loaded =
   | Exclude<Change, { t: "job" }>
-  | { t: "job"; job: Job; ids: number }
+  | { t: "job"; job: Job; ids: number; account?: Account }
   | { t: "jobs"; jobs: Job[] }
   | Meta
   | Seqs
@@ -86,7 +87,7 @@ export function jobFromRow(r: unknown): Job {
 
 /** One change as its log line (without the newline). */
 export function encodeChange(c: Change): string {
-  if (c.t === "job") return JSON.stringify({ t: "job", ids: c.ids, row: jobRow(c.job) });
+  if (c.t === "job") return JSON.stringify({ t: "job", ids: c.ids, row: jobRow(c.job), ...(c.account ? { account: c.account } : {}) });
   return JSON.stringify(c);
 }
 
@@ -100,7 +101,11 @@ const KINDS = new Set(["account", "deleted", "job", "jobs", "job-counters", "unj
 export function decodeLine(line: string): Loaded {
   const v = JSON.parse(line) as { t?: unknown; row?: unknown; rows?: unknown; ids?: unknown };
   if (v === null || typeof v !== "object" || typeof v.t !== "string" || !KINDS.has(v.t)) throw new Error("not a state record");
-  if (v.t === "job") return { t: "job", job: jobFromRow(v.row), ids: typeof v.ids === "number" ? v.ids : 0 };
+  if (v.t === "job") {
+    const account = (v as { account?: unknown }).account;
+    if (account !== undefined && (account === null || typeof account !== "object")) throw new Error("a job record's account must be an object");
+    return { t: "job", job: jobFromRow(v.row), ids: typeof v.ids === "number" ? v.ids : 0, ...(account ? { account: account as Account } : {}) };
+  }
   if (v.t === "jobs") {
     if (!Array.isArray(v.rows)) throw new Error("a jobs record needs rows");
     return { t: "jobs", jobs: v.rows.map(jobFromRow) };

@@ -11,8 +11,12 @@ import type { Account } from "./accounts.js";
 export type Change =
   | { t: "account"; account: Account }
   | { t: "deleted"; key: string; deleted: boolean }
-  /** `ids`: job ids drawn so far, so a restarted seeded store never repeats one. */
-  | { t: "job"; job: JobData; ids: number }
+  /**
+   * `ids`: job ids drawn so far, so a restarted seeded store never repeats one.
+   * `account`: a submit's charge, in the same record as its job, so a crash
+   * keeps or loses both (two lines could be torn apart by a kill).
+   */
+  | { t: "job"; job: JobData; ids: number; account?: Account }
   | { t: "job-counters"; id: string; statusErrorsLeft: number; notFoundPollsLeft: number }
   | { t: "unjob"; id: string }
   | { t: "clock"; offset: number; frozenAt: number | null }

@@ -112,8 +112,7 @@ export class MemoryStore implements Store {
     this.#emit({ kind: "account", action: "charged", data: { key, credits: account.credits, delta: -cost } });
     this.#emit({ kind: "job", action: "created", data: jobEventData(job) });
     if (this.onChange) {
-      this.#change({ t: "account", account: { ...account } });
-      this.#change({ t: "job", job: jobToData(job), ids: this.#idsDrawn });
+      this.#change({ t: "job", job: jobToData(job), ids: this.#idsDrawn, account: { ...account } });
     }
     return { job, creditsLeft: account.credits };
   }
