@@ -88,6 +88,25 @@ describe("the Redis store", () => {
     ]);
   });
 
+  it("sweeps neither a webhook its claimer holds back (webhook_delay) nor a pending attempt given longer to settle (webhook_timeout)", async () => {
+    const store = await open({}, undefined, 150);
+    await store.freeze();
+    const held = (await submit(store, { ...TRYON, webhook_url: "https://hooks.example.com/held" })).job;
+    const slow = (await submit(store, { ...TRYON, webhook_url: "https://hooks.example.com/slow" })).job;
+    await store.advance(60_000);
+    expect((await store.claimDue(10)).map((d) => d.job.id).sort()).toEqual([held.id, slow.id].sort());
+    await store.releaseClaim(held.id);
+    const pending = await store.addDelivery(
+      { jobId: slow.id, key: K, url: "https://hooks.example.com/slow", event: "job.completed", redeliveryOf: null, tamper: null, requestHeaders: {}, requestBody: "{}", startedAt: 0, outcome: "pending", responseStatus: null, error: null, durationMs: null, replica: "test:1" },
+      10_000,
+    );
+    // Past the 150 ms lease (Redis' TIME, which a test cannot move), inside the 10 s hold.
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await store.sweepAbandoned()).toBe(0);
+    expect(await store.deliveries({ jobId: held.id })).toEqual([]);
+    expect((await store.deliveries({ jobId: slow.id })).map((d) => [d.id, d.outcome])).toEqual([[pending.id, "pending"]]);
+  });
+
   it("gives a --keys FILE list back to a Redis that came back empty, once reconnected", async () => {
     const store = await open({ keys: new Map([[K, 30]]), replica: "reseed:1" });
     await admin.flushAll();

@@ -157,7 +157,10 @@ export interface Store {
   nextDueAt(): MaybePromise<number | undefined>;
   /** Expires what is due and claims due webhooks for this process; each is handed to exactly one claimer. */
   claimDue(limit: number): MaybePromise<DueDelivery[]>;
-  addDelivery(d: NewDelivery): MaybePromise<DeliveryRecord>;
+  /** `holdMs`: how much longer than the lease a pending attempt may stay unsettled (fault webhook_timeout waits that long). */
+  addDelivery(d: NewDelivery, holdMs?: number): MaybePromise<DeliveryRecord>;
+  /** The claimer keeps a claimed webhook itself (fault webhook_delay): it is not swept as abandoned. */
+  releaseClaim(jobId: string): MaybePromise<void>;
   settleDelivery(id: string, s: DeliverySettlement): MaybePromise<void>;
   deliveries(filter: { jobId?: string; key?: string }): MaybePromise<DeliveryRecord[]>;
   delivery(id: string): MaybePromise<DeliveryRecord | undefined>;

@@ -108,6 +108,8 @@ export class WebhookDispatcher {
     faults.count(inj, job.key);
     switch (inj.name) {
       case "webhook_delay":
+        // Held here for a while of virtual time, maybe longer than the claim's lease: not abandoned.
+        await Promise.resolve(this.#deps.store.releaseClaim(job.id)).catch(() => {});
         this.#delayed.add(at + (inj.params.ms ?? 30_000), { job, body });
         // Decided after an await: the due timer was set without this moment.
         this.#deps.onDelayed?.();
@@ -129,7 +131,7 @@ export class WebhookDispatcher {
   async #timeOut(job: Job, body: string, inj: Injection): Promise<DeliveryRecord> {
     const store = this.#deps.store;
     const waitMs = inj.params.ms ?? this.#deps.timeoutMs;
-    const record = await store.addDelivery(this.#newRecord(job, this.#headers(job, body, null), body, null, null, inj.name));
+    const record = await store.addDelivery(this.#newRecord(job, this.#headers(job, body, null), body, null, null, inj.name), waitMs);
     const settled = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);

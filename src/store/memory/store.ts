@@ -323,6 +323,9 @@ export class MemoryStore implements Store {
     return d && { ...d };
   }
 
+  /** One process: no claim leases to release. */
+  releaseClaim(_jobId: string): void {}
+
   sweepAbandoned(): number {
     return 0;
   }

@@ -9,7 +9,7 @@ export const EVENTS_RETAINED = 10_000;
 export const SCRIPT_NAMES = [
   "authorize", "submit", "poll", "job", "jobs", "hide-job", "clock", "account", "accounts", "set-account", "delete-account",
   "reset", "seed-keys", "arm", "armed", "disarm", "take", "incr", "record", "claim-due", "add-delivery", "settle-delivery",
-  "sweep", "deliveries",
+  "sweep", "deliveries", "release-claim",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

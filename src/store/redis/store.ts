@@ -311,8 +311,8 @@ export class RedisStore implements Store {
     return out;
   }
 
-  async addDelivery(d: NewDelivery): Promise<DeliveryRecord> {
-    const id = await this.#run("add-delivery", [JSON.stringify(d), d.jobId, d.outcome, d.redeliveryOf === null ? "0" : "1", this.leaseMs]);
+  async addDelivery(d: NewDelivery, holdMs = 0): Promise<DeliveryRecord> {
+    const id = await this.#run("add-delivery", [JSON.stringify(d), d.jobId, d.outcome, d.redeliveryOf === null ? "0" : "1", this.leaseMs + holdMs]);
     return { id: String(id), ...d };
   }
 
@@ -338,6 +338,10 @@ export class RedisStore implements Store {
   async delivery(id: string): Promise<DeliveryRecord | undefined> {
     const r = await this.#cmd((c) => c.hGet(`${this.prefix}dlv:${id}`, "r"));
     return r === null || r === undefined ? undefined : deliveryFrom(r);
+  }
+
+  async releaseClaim(jobId: string): Promise<void> {
+    await this.#run("release-claim", [jobId]);
   }
 
   async sweepAbandoned(): Promise<number> {
