@@ -115,6 +115,28 @@ describe("artemotion-mock doctor", () => {
     expect(r.out).not.toContain(KEY);
   });
 
+  it("fails (exit 1) on an error the mock's full book of findings could only count, and says so", async () => {
+    await start();
+    const doctor = server.mock.runtime.doctor!;
+    // Another key fills the book with errors (receivers that accepted forged deliveries), as the mock's own events would.
+    for (let i = 0; i < doctor.limits.maxFindings; i++) {
+      doctor.observe({
+        kind: "delivery", action: "outcome", id: `fill-${i}`, replica: "test",
+        data: {
+          id: `d-${i}`, jobId: "00000000-0000-4000-8000-000000000000", key: "ae_test_otherclient9", url: `http://127.0.0.1:9/hook/${i}`, event: "job.completed",
+          redeliveryOf: "d-0", tamper: "signature", requestHeaders: {}, requestBody: "{}", startedAt: 0, outcome: "delivered", responseStatus: 204,
+          error: null, durationMs: 1, replica: "test",
+        },
+      });
+    }
+    await doubleSubmit();
+    const r = await cli("--base-url", server.origin, "--key", KEY);
+    expect(r.out).toContain("No findings.");
+    expect(r.out).toContain("The mock's book of findings is full: 1 error(s) and 0 warning(s) more were only counted, not shown; they count towards --fail-on error.");
+    expect(r.out).toContain("Result: FAIL (0 error(s), 0 warning(s) + 1 error(s), 0 warning(s) not shown; fail on error; exit 1)");
+    expect(r.code).toBe(1);
+  });
+
   it("narrows to one key with --key", async () => {
     await start();
     await doubleSubmit();

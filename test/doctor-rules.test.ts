@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { shutdownSummary } from "../src/doctor/report.js";
 import { RULES } from "../src/doctor/rules.js";
 import { HOST, KEY, Scene } from "./helpers/doctor-scene.js";
 
@@ -336,6 +337,19 @@ describe("the doctor's rules over synthetic events", () => {
       s.download(J1);
       expect(s.findings()).toEqual([]);
     });
+
+    it("is quiet when the client had polled the job to completed before its delivery timed out", () => {
+      const s = new Scene();
+      s.submit(J1, { webhook: "https://hooks.example.test/ae", runsMs: 5000 });
+      pollToEnd(s, J1, s.virtual + 5000);
+      s.download(J1);
+      // The receiver hangs: the delivery's outcome comes after the webhook timeout, well after the client saw the result.
+      s.wait(10_000).delivery({ jobId: J1, outcome: "timeout", responseStatus: null });
+      s.wait(60_000);
+      expect(s.findings()).toEqual([]);
+      s.wait(86_400_000).expire(J1);
+      expect(s.findings()).toEqual([]);
+    });
   });
 
   describe("rejected-input-repeated", () => {
@@ -383,6 +397,53 @@ describe("the doctor's memory stays bounded", () => {
     expect(r.seen.findings_dropped).toBe(40);
   });
 
+  it("keeps its list of job ids bounded when jobs expire or their key is reset, however many jobs it has seen", () => {
+    const s = new Scene();
+    for (let i = 0; i < 5000; i++) {
+      s.submit(jobId(i));
+      s.expire(jobId(i));
+    }
+    expect(s.doctor.report().seen.jobs).toBe(0);
+    expect(s.doctor.orderLength).toBeLessThanOrEqual(1024);
+    for (let i = 0; i < 500; i++) s.submit(jobId(10_000 + i), { key: "ae_test_otherkey0001" });
+    for (let i = 0; i < 3000; i++) s.submit(jobId(20_000 + i));
+    s.emit({ kind: "reset", action: "reset", data: { key: KEY } });
+    expect(s.doctor.report().seen.jobs).toBe(500);
+    expect(s.doctor.orderLength).toBeLessThanOrEqual(2 * 500 + 1024);
+    // The oldest job still goes first at the cap: the list kept the order jobs were tracked in.
+    const capped = new Scene({ maxJobs: 3 });
+    for (let i = 0; i < 3000; i++) capped.submit(jobId(i)) && capped.expire(jobId(i));
+    for (const n of [1, 2, 3, 4]) capped.submit(jobId(90_000 + n), { runsMs: 1 });
+    capped.wait(10);
+    expect(capped.doctor.report().seen).toMatchObject({ jobs: 3, jobs_untracked: 1 });
+    expect(capped.findings("abandoned-job").map((f) => f.job_id)).toEqual([jobId(90_002), jobId(90_003), jobId(90_004)]);
+  });
+
+  it("lets an error displace the oldest warning when the book is full, and counts what it drops by severity and key", () => {
+    const s = new Scene({ maxFindings: 2 });
+    const forged = (n: number) => s.delivery({ jobId: J3, tamper: "signature", redeliveryOf: "d-0", responseStatus: 204, url: `https://hooks.example.test/${n}` });
+    s.submit(J1);
+    s.submit(J2);
+    s.wait(3000).poll(J1, { host: "localhost:4010" });
+    s.poll(J2, { host: "localhost:4010" });
+    expect(s.findings().map((f) => [f.rule, f.job_id])).toEqual([["own-poll-url", J1], ["own-poll-url", J2]]);
+    forged(1);
+    expect(s.findings().map((f) => [f.rule, f.subject ?? f.job_id])).toEqual([["webhook-unverified", "https://hooks.example.test/1"], ["own-poll-url", J2]]);
+    // The displaced warning happens again: counted as dropped, not added to a finding no report shows.
+    s.wait(3000).poll(J1, { host: "localhost:4010" });
+    expect(s.doctor.report().seen).toMatchObject({ findings_dropped: 2, findings_dropped_errors: 0, findings_dropped_warnings: 2 });
+    forged(2);
+    forged(3); // the book holds only errors now: this one is dropped
+    const r = s.doctor.report();
+    expect(r.findings.map((f) => f.subject)).toEqual(["https://hooks.example.test/1", "https://hooks.example.test/2"]);
+    expect(r.seen).toMatchObject({ findings_dropped: 4, findings_dropped_errors: 1, findings_dropped_warnings: 3 });
+    expect(r.verdict).toBe("2 findings (2 errors, 0 warnings): webhook-unverified; 4 more not kept, the doctor's book being full (1 error, 3 warnings).");
+    expect(s.doctor.report(KEY).seen).toMatchObject({ findings_dropped_errors: 1, findings_dropped_warnings: 3 });
+    expect(s.doctor.report("ae_test_otherkey0001").seen).toMatchObject({ findings_dropped_errors: 0, findings_dropped_warnings: 0 });
+    s.emit({ kind: "reset", action: "reset", data: { key: KEY } });
+    expect(s.doctor.report().seen).toMatchObject({ findings_dropped: 0, findings_dropped_errors: 0, findings_dropped_warnings: 0 });
+  });
+
   it("tracks at most maxKeys keys, the least recently seen going first", () => {
     const s = new Scene({ maxKeys: 5 });
     for (let i = 0; i < 20; i++) s.request({ key: `ae_test_key${String(i).padStart(8, "0")}` });
@@ -407,5 +468,18 @@ describe("the doctor's memory stays bounded", () => {
     expect(s.findings().map((f) => f.key)).toEqual(["ae_test_otherkey0001"]);
     s.emit({ kind: "reset", action: "reset", data: { key: null } });
     expect(s.doctor.report()).toMatchObject({ findings: [], seen: { jobs: 0, keys: 0 } });
+  });
+});
+
+describe("the shutdown summary", () => {
+  it("masks an API key that a finding's message quotes from a request's query", () => {
+    const secret = "ae_live_SuperSecretKey9876";
+    const s = new Scene();
+    s.submit(J1, { key: secret });
+    s.wait(3000).poll(J1, { key: secret, query: `model_id=image-apps-v2%2Fvirtual-try-on&api_key=${secret}` });
+    const summary = shutdownSummary(s.doctor.report())!;
+    expect(summary).toContain("own-poll-url");
+    expect(summary).toContain("api_key=ae_live_Supe…9876");
+    expect(summary).not.toContain(secret);
   });
 });

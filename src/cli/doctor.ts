@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { REPORT_KINDS, render, type DoctorRun, type ReportKind } from "../doctor/formats.js";
-import { countBySeverity, failing, formatFindings, type DoctorReport } from "../doctor/report.js";
+import { countBySeverity, failing, failingDropped, formatFindings, type DoctorReport } from "../doctor/report.js";
 import type { Severity } from "../doctor/rules.js";
 
 const DEFAULT_TARGET = "http://127.0.0.1:4010";
@@ -20,8 +20,9 @@ above --fail-on: how a CI job states "my client passes the doctor".
   --admin-token <token> For a mock started with --admin-token             env MOCK_ADMIN_TOKEN
   --help
 
-Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 configuration or
-target error (bad flag, unreachable, not a mock, doctor off).`;
+Exit codes: 0 no finding at or above --fail-on; 1 findings (counting those the
+mock's full book of findings could only count); 2 configuration or target error
+(bad flag, unreachable, not a mock, doctor off).`;
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 
@@ -85,14 +86,21 @@ export async function runDoctorCli(argv: string[], env: NodeJS.ProcessEnv, out: 
   }
   if (!report.enabled) return fail(`${origin}: ${report.verdict}`);
   const bad = failing(report.findings, failOn as Severity);
-  const exitCode = bad.length > 0 ? 1 : 0;
+  // A full book keeps counting what it cannot store: an error it dropped still fails the run.
+  const droppedBad = failingDropped(report.seen, failOn as Severity);
+  const exitCode = bad.length > 0 || droppedBad > 0 ? 1 : 0;
   const counts = countBySeverity(report.findings);
+  const dropped = { error: report.seen.findings_dropped_errors ?? 0, warn: report.seen.findings_dropped_warnings ?? 0 };
   out.log(`artemotion-mock doctor: ${origin}${values.key ? ` (key ${values.key.slice(0, 12)}…)` : " (all keys)"}, fail on ${failOn}`);
   out.log("");
   out.log(formatFindings(report.findings, process.stdout.columns ?? 140));
   out.log("");
   out.log(report.verdict);
-  out.log(`Result: ${exitCode === 0 ? "PASS" : "FAIL"} (${counts.error} error(s), ${counts.warn} warning(s); fail on ${failOn}; exit ${exitCode})`);
+  if (dropped.error + dropped.warn > 0) {
+    out.log(`The mock's book of findings is full: ${dropped.error} error(s) and ${dropped.warn} warning(s) more were only counted, not shown${droppedBad > 0 ? `; they count towards --fail-on ${failOn}` : ""}. POST /__mock/reset (all keys, or {"key": …}) starts afresh.`);
+  }
+  const droppedNote = dropped.error + dropped.warn > 0 ? ` + ${dropped.error} error(s), ${dropped.warn} warning(s) not shown` : "";
+  out.log(`Result: ${exitCode === 0 ? "PASS" : "FAIL"} (${counts.error} error(s), ${counts.warn} warning(s)${droppedNote}; fail on ${failOn}; exit ${exitCode})`);
   const run: DoctorRun = {
     target: origin, key: values.key ?? null, fail_on: failOn as Severity, exit_code: exitCode, verdict: report.verdict,
     findings: report.findings, seen: report.seen, generated_at: new Date().toISOString(),

@@ -14,7 +14,7 @@ export interface DoctorLimits {
   maxJobs: number;
   /** Keys tracked at once; the least recently seen goes first. */
   maxKeys: number;
-  /** Findings stored; past it new ones are only counted. */
+  /** Findings stored; past it new ones are only counted (an error displaces the oldest warning). */
   maxFindings: number;
 }
 
@@ -61,7 +61,7 @@ export class Doctor {
     this.#deps = deps;
     this.#epoch = { wall: deps.wallNow(), virtual: deps.now() };
     this.limits = Object.freeze({ ...DEFAULT_DOCTOR_LIMITS, ...deps.limits });
-    this.#book = new FindingBook(this.limits.maxFindings);
+    this.#book = new FindingBook(this.limits.maxFindings, (f) => this.#keyStateOf(f.key)?.detach(f));
     this.#rules = new ClientRules({
       job: (id) => this.#jobs.get(id),
       track: (id, ks, modelId, wall) => this.#track(id, ks, modelId, wall),
@@ -125,6 +125,11 @@ export class Doctor {
     return ks;
   }
 
+  /** A key's state if tracked, without making it the most recently seen. */
+  #keyStateOf(key: string | null): KeyState | undefined {
+    return key === null ? this.#anonymous : this.#keys.get(key);
+  }
+
   #track(id: string, ks: KeyState, modelId: string | null, wall: number): JobTrack {
     let job = this.#jobs.get(id);
     if (job !== undefined) return job;
@@ -165,6 +170,25 @@ export class Doctor {
     if (job.inFlight) job.ks.inFlight--;
     if (job.ks.hotJob === job) job.ks.hotJob = null;
     this.#jobs.delete(job.id);
+    this.#compactOrder();
+  }
+
+  /**
+   * Expiry and resets forget jobs without reading #order, so their ids would
+   * stay in it for good (a long-running mock kept every id it ever saw). When
+   * the unread part outgrows the jobs tracked, it is rebuilt from the map,
+   * whose order is the order jobs were tracked in: at least 1,024 forgotten
+   * ids pay for each rebuild.
+   */
+  #compactOrder(): void {
+    if (this.#order.length - this.#orderHead <= 2 * this.#jobs.size + 1024) return;
+    this.#order = Array.from(this.#jobs.keys());
+    this.#orderHead = 0;
+  }
+
+  /** Ids held to find the oldest tracked job: bounded by about twice the jobs tracked (see #compactOrder). */
+  get orderLength(): number {
+    return this.#order.length - this.#orderHead;
   }
 
   #created(d: JobEventData): void {
@@ -206,6 +230,8 @@ export class Doctor {
       job.reconciled = true;
     } else if (FAILED_DELIVERY.has(d.outcome) && d.redeliveryOf === null) {
       job.deliveryFailedAt(this.#deps.wallNow(), d.outcome, d.id);
+      // A client that already polled the job to its end has the result: the failed delivery costs it nothing.
+      if (job.seenTerminal >= 0) job.reconciled = true;
     }
   }
 
@@ -221,8 +247,11 @@ export class Doctor {
       this.#untracked = 0;
       return;
     }
+    const ks = this.#keys.get(key);
+    if (ks !== undefined) this.#book.forgetDropped({ error: ks.droppedErrors, warn: ks.droppedWarnings });
     this.#keys.delete(key);
     for (const job of this.#jobs.values()) if (job.ks.key === key) this.#jobs.delete(job.id);
+    this.#compactOrder();
     this.#book.removeKey(key);
   }
 
@@ -232,7 +261,11 @@ export class Doctor {
     let f = byRule.get(subject);
     if (f !== undefined) return f;
     f = new Finding(rule, severity, ks.key, jobId, jobId === subject || subject === "" ? null : subject, message, wall);
-    if (!this.#book.add(f)) return null;
+    if (!this.#book.add(f)) {
+      if (severity === "error") ks.droppedErrors++;
+      else ks.droppedWarnings++;
+      return null;
+    }
     byRule.set(subject, f);
     return f;
   }
@@ -251,10 +284,14 @@ export class Doctor {
       for (const f of judgeJob(job, false, clock)) findings.push(f.view());
     }
     findings.sort(compareFindings);
+    const dropped = key === undefined ? this.#book.droppedBySeverity : droppedOf(this.#keys.get(key));
     const seen = {
       requests: this.#requests, keys: this.#keys.size, jobs: this.#jobs.size,
       jobs_untracked: this.#untracked, findings_dropped: this.#book.dropped,
+      findings_dropped_errors: dropped.error, findings_dropped_warnings: dropped.warn,
     };
-    return { enabled: true, verdict: verdictOf(findings, seen.requests), findings, seen };
+    return { enabled: true, verdict: verdictOf(findings, seen.requests, seen), findings, seen };
   }
 }
+
+const droppedOf = (ks: KeyState | undefined): Record<Severity, number> => ({ error: ks?.droppedErrors ?? 0, warn: ks?.droppedWarnings ?? 0 });

@@ -110,42 +110,67 @@ export function compareFindings(a: FindingView, b: FindingView): number {
 
 /**
  * Every stored finding, at most `max`: past that, new ones are only counted
- * (a client that breaks a rule on every job must not grow memory without end).
+ * (a client that breaks a rule on every job must not grow memory without end),
+ * except that an error displaces the oldest warning: a full book must not
+ * hide the one error that fails a CI run.
  */
 export class FindingBook {
-  #list = new Set<Finding>();
-  dropped = 0;
+  // Two sets, so the oldest warning is the first of one (the report sorts anyway).
+  #errors = new Set<Finding>();
+  #warnings = new Set<Finding>();
+  /** Findings not stored (or displaced), by severity; `dropped` is their sum. */
+  droppedBySeverity: Record<Severity, number> = { error: 0, warn: 0 };
 
-  constructor(readonly max: number) {}
+  /** `onDisplaced` hears of a warning taken out to make room for an error. */
+  constructor(readonly max: number, readonly onDisplaced: (f: Finding) => void = () => {}) {}
 
   get size(): number {
-    return this.#list.size;
+    return this.#errors.size + this.#warnings.size;
   }
 
-  /** Stores a new finding; false when the book is full. */
+  get dropped(): number {
+    return this.droppedBySeverity.error + this.droppedBySeverity.warn;
+  }
+
+  /** Stores a new finding; false when the book is full (and, for an error, holds no warning to displace). */
   add(f: Finding): boolean {
-    if (this.#list.size >= this.max) {
-      this.dropped++;
-      return false;
+    if (this.size >= this.max) {
+      const oldest = f.severity === "error" ? this.#warnings.values().next() : undefined;
+      if (oldest === undefined || oldest.done) {
+        this.droppedBySeverity[f.severity]++;
+        return false;
+      }
+      this.#warnings.delete(oldest.value);
+      this.droppedBySeverity.warn++;
+      this.onDisplaced(oldest.value);
     }
-    this.#list.add(f);
+    (f.severity === "error" ? this.#errors : this.#warnings).add(f);
     return true;
   }
 
   delete(f: Finding): void {
-    this.#list.delete(f);
+    this.#errors.delete(f);
+    this.#warnings.delete(f);
   }
 
   removeKey(key: string): void {
-    for (const f of this.#list) if (f.key === key) this.#list.delete(f);
+    for (const set of [this.#errors, this.#warnings]) for (const f of set) if (f.key === key) set.delete(f);
+  }
+
+  /** A reset key's dropped findings go with its stored ones. */
+  forgetDropped(counts: Record<Severity, number>): void {
+    this.droppedBySeverity.error = Math.max(0, this.droppedBySeverity.error - counts.error);
+    this.droppedBySeverity.warn = Math.max(0, this.droppedBySeverity.warn - counts.warn);
   }
 
   clear(): void {
-    this.#list.clear();
-    this.dropped = 0;
+    this.#errors.clear();
+    this.#warnings.clear();
+    this.droppedBySeverity = { error: 0, warn: 0 };
   }
 
-  values(): IterableIterator<Finding> {
-    return this.#list.values();
+  *values(): Generator<Finding, void, undefined> {
+    yield* this.#errors;
+    yield* this.#warnings;
   }
 }

@@ -1,4 +1,4 @@
-import { maskKey } from "../domain/keys.js";
+import { maskSecrets } from "../http/mask.js";
 import type { FindingView } from "./findings.js";
 import { RULES, type Severity } from "./rules.js";
 
@@ -8,14 +8,27 @@ export interface DoctorReport {
   /** One line: what the doctor thinks of the client(s). */
   verdict: string;
   findings: FindingView[];
-  seen: { requests: number; keys: number; jobs: number; jobs_untracked: number; findings_dropped: number };
+  seen: DoctorSeen;
 }
+
+// A type, not an interface: the CLI's json report keeps `seen` as a Record<string, number>.
+export type DoctorSeen = {
+  requests: number;
+  keys: number;
+  jobs: number;
+  jobs_untracked: number;
+  /** Findings the full book did not keep, all keys. */
+  findings_dropped: number;
+  /** Of those, by severity, for the key asked about (all keys without one): an error here fails `artemotion-mock doctor`. */
+  findings_dropped_errors: number;
+  findings_dropped_warnings: number;
+};
 
 export const DISABLED_REPORT: DoctorReport = Object.freeze({
   enabled: false,
   verdict: "The doctor is off on this mock (--doctor off).",
   findings: [],
-  seen: { requests: 0, keys: 0, jobs: 0, jobs_untracked: 0, findings_dropped: 0 },
+  seen: { requests: 0, keys: 0, jobs: 0, jobs_untracked: 0, findings_dropped: 0, findings_dropped_errors: 0, findings_dropped_warnings: 0 },
 });
 
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
@@ -27,16 +40,30 @@ export function countBySeverity(findings: readonly Pick<FindingView, "severity">
   return { error, warn };
 }
 
-export function verdictOf(findings: readonly FindingView[], requests: number): string {
-  if (findings.length === 0) return `No findings: the client follows the docs' rules in the ${plural(requests, "request")} seen.`;
+export function verdictOf(findings: readonly FindingView[], requests: number, dropped?: Pick<DoctorSeen, "findings_dropped_errors" | "findings_dropped_warnings">): string {
+  const lost = droppedText(dropped);
+  if (findings.length === 0 && lost === "") return `No findings: the client follows the docs' rules in the ${plural(requests, "request")} seen.`;
   const { error, warn } = countBySeverity(findings);
   const rules = [...new Set(findings.map((f) => f.rule))];
-  return `${plural(findings.length, "finding")} (${plural(error, "error")}, ${plural(warn, "warning")}): ${rules.join(", ")}.`;
+  return `${plural(findings.length, "finding")} (${plural(error, "error")}, ${plural(warn, "warning")})${rules.length ? `: ${rules.join(", ")}` : ""}${lost}.`;
+}
+
+/** `; 2 more not kept, the doctor's book being full (1 error, 1 warning)` when it dropped some; "" otherwise. */
+function droppedText(d: Pick<DoctorSeen, "findings_dropped_errors" | "findings_dropped_warnings"> | undefined): string {
+  const error = d?.findings_dropped_errors ?? 0;
+  const warn = d?.findings_dropped_warnings ?? 0;
+  if (error + warn === 0) return "";
+  return `; ${error + warn} more not kept, the doctor's book being full (${plural(error, "error")}, ${plural(warn, "warning")})`;
 }
 
 /** Findings at or above `failOn`. */
 export function failing(findings: readonly FindingView[], failOn: Severity): FindingView[] {
   return failOn === "warn" ? [...findings] : findings.filter((f) => f.severity === "error");
+}
+
+/** Dropped findings (not in the report) at or above `failOn`; 0 from a mock too old to count them by severity. */
+export function failingDropped(seen: Partial<DoctorSeen>, failOn: Severity): number {
+  return (seen.findings_dropped_errors ?? 0) + (failOn === "warn" ? (seen.findings_dropped_warnings ?? 0) : 0);
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
@@ -82,6 +109,7 @@ export function formatFindings(findings: readonly FindingView[], width = 120): s
 /** Printed when the mock shuts down, only when there are findings: the last chance to see them. */
 export function shutdownSummary(report: DoctorReport | undefined): string | null {
   if (!report || report.findings.length === 0) return null;
-  const masked = report.findings.map((f) => ({ ...f, key: f.key === null ? null : maskKey(f.key) }));
-  return [`artemotion-mock doctor: ${report.verdict}`, "", formatFindings(masked), ""].join("\n");
+  // Keys hide in more than the key field: a message can quote a request's query (`?api_key=…`).
+  const masked = maskSecrets(report) as DoctorReport;
+  return [`artemotion-mock doctor: ${masked.verdict}`, "", formatFindings(masked.findings), ""].join("\n");
 }

@@ -1,6 +1,6 @@
 import type { Finding } from "./findings.js";
 import type { JobTrack } from "./job-track.js";
-import { RULES } from "./rules.js";
+import { RULE_INDEX, RULES } from "./rules.js";
 
 /**
  * What the doctor remembers per key (per job: job-track.ts). Every structure is bounded:
@@ -120,6 +120,9 @@ export class KeyState {
   overBudget: Finding | null = null;
   /** Findings of this key by rule index, then by job id or subject ("" for the key itself). */
   findings: (Map<string, Finding> | undefined)[] | null = null;
+  /** This key's findings the full book did not keep (or displaced), by severity: the CLI fails on them too. */
+  droppedErrors = 0;
+  droppedWarnings = 0;
 
   constructor(readonly key: string | null) {}
 
@@ -127,6 +130,16 @@ export class KeyState {
   forgetRefusals(): void {
     this.refusals = this.refusals?.filter((r) => r.status !== 402 && r.status !== 401) ?? null;
     if (this.refusals?.length === 0) this.refusals = null;
+  }
+
+  /** Forgets (and counts as dropped) a warning the book displaced, so its next occurrence is counted too, not added to a finding no report shows. */
+  detach(f: Finding): void {
+    const byRule = this.findings?.[RULE_INDEX[f.rule]];
+    if (byRule !== undefined) for (const [subject, g] of byRule) if (g === f) byRule.delete(subject);
+    if (this.hotTooFast === f) this.hotTooFast = null;
+    if (this.hotAfterTerminal === f) this.hotAfterTerminal = null;
+    if (this.overBudget === f) this.overBudget = null;
+    this.droppedWarnings++;
   }
 
   findingsOf(ruleIndex: number): Map<string, Finding> {
