@@ -62,6 +62,22 @@ describe("artemotion-mock drift", () => {
     }
   });
 
+  it("writes a --report into folders it creates when they are missing", async () => {
+    const dir = recording({});
+    const r = await drift([dir, "--report", `json:${dir}/reports/nightly/drift.json`, "--report", `junit:${dir}/reports/xml/drift.xml`]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(`${dir}/reports/nightly/drift.json`, "utf8")).differences).toEqual([]);
+    expect(readFileSync(`${dir}/reports/xml/drift.xml`, "utf8")).toContain("<testsuites");
+  });
+
+  it("exits 2, a configuration error rather than a difference, naming the path when a --report cannot be written", async () => {
+    const dir = recording({ region: "eu" });
+    writeFileSync(join(dir, "plain.txt"), "");
+    const r = await drift([dir, "--fail-on", "additive", "--report", `json:${dir}/plain.txt/drift.json`]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`artemotion-mock drift: cannot write the report ${dir}/plain.txt/drift.json: a part of the path is a file, not a folder`);
+  });
+
   it.each([
     [[], "which recording?"],
     [["/nonexistent/rec"], "holds no recording"],

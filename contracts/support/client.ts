@@ -2,7 +2,7 @@ import { sharedValidators } from "../../src/spec/validators.js";
 import { contractConfig, type ContractConfig } from "./config.js";
 import { rawControl } from "./control.js";
 import { checkPoll } from "./invariants.js";
-import { noteCharge } from "./budget.js";
+import { guardSubmit, noteCharge } from "./budget.js";
 import { noteControl, noteSubmit, openWallet } from "./money.js";
 import { priceOf } from "../../src/contract/money.js";
 import type { JobKind } from "../../src/domain/catalog.js";
@@ -73,6 +73,8 @@ export class ContractClient {
     }
     const bucket = bucketOf(method, apiPath);
     const submitKind = bucket && bucket !== "poll" ? bucket : null;
+    // Refused before anything is sent: a submit once spending stopped, or one that would pass the budget.
+    if (submitKind) guardSubmit(`${method} ${apiPath}`, priceOf(submitKind, (parseSmall(body) as { model_id?: unknown } | undefined)?.model_id));
     if (submitKind && key) await openWallet(this.cfg, key);
     for (let attempt = 0; ; attempt++) {
       if (bucket && !this.expect429) await pacer.waitTurn(`${key}:${bucket}`, bucket);
@@ -85,7 +87,7 @@ export class ContractClient {
         status: res.status, responseHeaders: resHeaders, responseBody: text,
       });
       record({ type: "request", status: res.status });
-      if (submitKind && res.status === 202) noteCharge(chargeOf(text, submitKind, body));
+      if (submitKind && res.status === 202) noteCharge(chargeOf(text, submitKind, body), `${method} ${apiPath}`);
       let parsed: unknown = text;
       if ((resHeaders["content-type"] ?? "").includes("json")) {
         try {

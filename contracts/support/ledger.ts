@@ -14,7 +14,7 @@ export type LedgerEvent =
   | { type: "spend"; test: string; credits: number }
   | { type: "declare"; test: string; cost: string; covers: string[] }
   | { type: "skip"; test: string; reason: string; covers: string[] }
-  | { type: "overspend"; test: string; declared: number; charged: number };
+  | { type: "overspend"; test: string; declared: number; charged: number; reason: string };
 
 let current = "(outside a test)";
 

@@ -3,7 +3,8 @@ import { test, type TestContext } from "vitest";
 import { contractConfig } from "./config.js";
 import { ContractClient, RateLimitedError } from "./client.js";
 import { record, setCurrentTest } from "./ledger.js";
-import { creditsSpent } from "./budget.js";
+import { beginSpending, creditsSpent, endSpending, stoppedSpending } from "./budget.js";
+import { SpendingRefused, type Allowance } from "../../src/contract/spending.js";
 import { forgetTouched, settleWallets } from "./money.js";
 import { beginTestRecording, endTestRecording } from "./recorder.js";
 
@@ -24,7 +25,6 @@ export interface ContractTestInfo {
 type Body = (t: ContractTestInfo) => Promise<void>;
 
 const cfg = contractConfig();
-let stoppedSpending: string | null = null;
 
 export const budgetLeft = () => cfg.budget - creditsSpent();
 
@@ -32,9 +32,10 @@ function freshKey(): string {
   return `ae_test_contract_${randomBytes(6).toString("hex")}`;
 }
 
-function run(name: string, covers: string[], body: Body, gate: () => string | null) {
+function run(name: string, covers: string[], allowance: Allowance, body: Body, gate: () => string | null) {
   test(name, async (ctx) => {
     setCurrentTest(name);
+    beginSpending(name, allowance);
     beginTestRecording();
     forgetTouched();
     const skip = (reason: string) => {
@@ -47,10 +48,16 @@ function run(name: string, covers: string[], body: Body, gate: () => string | nu
     record({ type: "declare", cost: "", covers });
     const freshClient = () => (cfg.isMock ? new ContractClient(freshKey(), cfg) : new ContractClient(undefined, cfg));
     try {
-      await body({ api: freshClient(), ctx, freshClient });
+      try {
+        await body({ api: freshClient(), ctx, freshClient });
+      } finally {
+        endSpending();
+      }
       await settleWallets(cfg);
     } catch (e) {
       if (e instanceof RateLimitedError) return skip(`rate limited by the target, not a contract failure: ${e.message}`);
+      // A submit refused because an earlier test stopped spending: this test could not run, it did not fail.
+      if (e instanceof SpendingRefused && e.overspend === null) return skip(`budget: ${e.message}`);
       endTestRecording(name, "failed", e instanceof Error ? e.message.split("\n")[0]! : String(e));
       throw e;
     }
@@ -58,34 +65,26 @@ function run(name: string, covers: string[], body: Body, gate: () => string | nu
   });
 }
 
+/** A test that must cost nothing: on a target that is not a mock, a 202 in it stops all spending (exit 3). */
 export function free(name: string, covers: string[], body: Body): void {
-  run(`[free] ${name}`, covers, body, () => null);
+  run(`[free] ${name}`, covers, { kind: "free" }, body, () => null);
 }
 
 export function mockOnly(name: string, covers: string[], body: Body): void {
-  run(`[mock-only] ${name}`, covers, body, () => (cfg.isMock ? null : "mock-only: the target does not answer /__mock/health"));
+  run(`[mock-only] ${name}`, covers, { kind: "mock-only" }, body, () => (cfg.isMock ? null : "mock-only: the target does not answer /__mock/health"));
 }
 
 /**
  * A test that spends credits. On a mock it always runs; elsewhere only if the
- * budget still covers `cost`, and never after a charge exceeded what a test
- * declared (the runner then exits 3).
+ * budget still covers `cost`, and never after spending stopped. Within it, the
+ * client refuses any submit that would pass the budget, and a charge beyond
+ * `cost` stops spending at once (the runner then exits 3).
  */
 export function billable(name: string, cost: number, covers: string[], body: Body): void {
-  run(`[billable ${cost} cr] ${name}`, covers, async (t) => {
-    const before = creditsSpent();
-    try {
-      await body(t);
-    } finally {
-      const charged = creditsSpent() - before;
-      if (charged > cost) {
-        stoppedSpending = `a test was charged ${charged} credits but declared ${cost}`;
-        record({ type: "overspend", declared: cost, charged });
-      }
-    }
-  }, () => {
+  run(`[billable ${cost} cr] ${name}`, covers, { kind: "billable", cost }, body, () => {
     if (cfg.isMock) return null;
-    if (stoppedSpending) return `budget: stopped spending (${stoppedSpending})`;
+    const stopped = stoppedSpending();
+    if (stopped) return `budget: stopped spending (${stopped.reason})`;
     if (cost > budgetLeft()) return `budget: needs ${cost} credits, ${budgetLeft()} of ${cfg.budget} left (raise --budget / AE_CONTRACT_BUDGET)`;
     return null;
   });

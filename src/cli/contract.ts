@@ -1,12 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { randomBytes } from "node:crypto";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { coverageGate, type LedgerLine } from "../contract/gate.js";
 import { prepareRecordDir, writeIndex } from "../contract/record-dir.js";
 import { formatSummary, summarise, type TestOutcome } from "../contract/report.js";
+import { prepareReportPath, writeReport } from "../contract/report-file.js";
 import { scanForSecrets } from "../contract/scan.js";
 import { createMockServer, type MockServer } from "../server.js";
 import { loadSpec } from "../spec/load.js";
@@ -28,7 +29,9 @@ Runs the contract suite against an in-process mock (default) or any target.
   --help
 
 Exit codes: 0 passed, 1 contract failure (or coverage gap), 2 configuration or target error
-(or a secret left in the recording), 3 budget would be exceeded.`;
+(or a secret left in the recording, or a report that cannot be written), 3 spending stopped on a
+target that is not a mock: a free test was charged, a test was charged beyond what it declared,
+or a submit was refused because it would have passed --budget.`;
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 
@@ -56,6 +59,9 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     if (!m) return fail(`--report takes junit:PATH or json:PATH, got "${r}"`);
     // Against the working directory: vitest would put a relative junit path under contracts/, inside the package.
     reports.push({ kind: m[1] as "junit" | "json", path: resolve(m[2]!) });
+    // Before any credit is spent: a report that cannot be written is a configuration error.
+    const why = prepareReportPath(resolve(m[2]!));
+    if (why) return fail(why);
   }
   // vitest runs the suite and only this command loads it, so `serve` starts without it.
   let startVitest: typeof import("vitest/node").startVitest;
@@ -118,8 +124,8 @@ export async function runContractCli(argv: string[], env: NodeJS.ProcessEnv, out
     const summary = summarise(target, isMock, isMock ? null : Number(budgetRaw), tests, ledger, coverageGate(loadSpec(), ledger));
     out.log(formatSummary(summary));
     for (const r of reports.filter((x) => x.kind === "json")) {
-      mkdirSync(dirname(r.path), { recursive: true });
-      writeFileSync(r.path, JSON.stringify(summary, null, 2));
+      const why = writeReport(r.path, JSON.stringify(summary, null, 2));
+      if (why) return fail(why);
     }
     if (!recordDir) return summary.exitCode;
     const secrets = [key, webhookSecret, ...redact];

@@ -1,5 +1,5 @@
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { prepareReportPath, writeReport } from "../contract/report-file.js";
 import { TIMINGS, type Timing } from "../domain/lifecycle.js";
 import { formatReport, junitReport } from "../drift/report.js";
 import { runDrift } from "../drift/run.js";
@@ -49,6 +49,9 @@ export async function runDriftCli(argv: string[], out: Out): Promise<number> {
   for (const r of values.report ?? []) {
     const m = /^(junit|json):(.+)$/.exec(r);
     if (!m) return fail(`--report takes junit:PATH or json:PATH, got "${r}"`);
+    // Checked (and its folders created) before the replay: an unwritable path is a configuration error, not a difference.
+    const why = prepareReportPath(m[2]!);
+    if (why) return fail(why);
     reports.push({ kind: m[1] as "json" | "junit", path: m[2]! });
   }
   let result;
@@ -59,6 +62,9 @@ export async function runDriftCli(argv: string[], out: Out): Promise<number> {
   }
   const { report, recording } = result;
   out.log(formatReport(report));
-  for (const r of reports) writeFileSync(r.path, r.kind === "json" ? JSON.stringify(report, null, 2) + "\n" : junitReport(report, recording.index.tests.map((t) => t.name)));
+  for (const r of reports) {
+    const why = writeReport(r.path, r.kind === "json" ? JSON.stringify(report, null, 2) + "\n" : junitReport(report, recording.index.tests.map((t) => t.name)));
+    if (why) return fail(why);
+  }
   return report.exitCode;
 }

@@ -18,6 +18,8 @@ export interface ContractSummary {
   requests: number;
   rateLimited: number;
   overspend: boolean;
+  /** Why spending stopped (the test and the charge or refused submit), when it did. */
+  spendingStopped: string | null;
   coverageMissing: number;
   tests: TestOutcome[];
   coverage: CoverageRow[];
@@ -26,7 +28,8 @@ export interface ContractSummary {
 
 export function summarise(target: string, isMock: boolean, budget: number | null, tests: TestOutcome[], ledger: LedgerLine[], coverage: CoverageRow[]): ContractSummary {
   const count = (s: TestOutcome["state"]) => tests.filter((t) => t.state === s).length;
-  const overspend = ledger.some((l) => l.type === "overspend");
+  const stop = ledger.find((l) => l.type === "overspend");
+  const overspend = stop !== undefined;
   const coverageMissing = coverage.filter((c) => c.state === "missing").length;
   const failed = count("failed");
   return {
@@ -35,7 +38,8 @@ export function summarise(target: string, isMock: boolean, budget: number | null
     creditsSpent: ledger.filter((l) => l.type === "spend").reduce((n, l) => n + (l.credits ?? 0), 0),
     requests: ledger.filter((l) => l.type === "request").length,
     rateLimited: ledger.filter((l) => l.type === "request" && l.status === 429).length,
-    overspend, coverageMissing, tests, coverage,
+    overspend, spendingStopped: stop ? (stop.reason ?? `"${stop.test}" declared ${stop.declared} credits but was charged ${stop.charged}`) : null,
+    coverageMissing, tests, coverage,
     // 3 only when spending had to stop; a plain failure or a coverage gap is 1.
     exitCode: overspend ? 3 : failed > 0 || coverageMissing > 0 || tests.length === 0 ? 1 : 0,
   };
@@ -63,7 +67,7 @@ export function formatSummary(s: ContractSummary): string {
   lines.push(`  ${pad("item", w)}  ${pad("state", 8)}  by`);
   for (const c of s.coverage) lines.push(`  ${pad(c.item, w)}  ${pad(c.state === "missing" ? "MISSING" : c.state, 8)}  ${c.by}`);
   if (s.coverageMissing) lines.push("", `Coverage gate FAILED: ${s.coverageMissing} item(s) have neither a test nor a written skip reason.`);
-  if (s.overspend) lines.push("", "Budget: a test was charged more than it declared; spending stopped (exit 3).");
+  if (s.overspend) lines.push("", `Budget: spending stopped (exit 3): ${s.spendingStopped}.`);
   lines.push("", `Result: ${s.exitCode === 0 ? "PASS" : "FAIL"} (exit ${s.exitCode})`);
   return lines.join("\n");
 }
