@@ -39,7 +39,7 @@ describe("the control API", () => {
 
   it("refuses an advance the control API would refuse in process too, leaving the clock as it was", async () => {
     const before = server.clock();
-    for (const ms of [8.64e15, -1, 1.5, Number.NaN]) expect(() => server.advance(ms), String(ms)).toThrow(/Invalid ms .*must be an integer from 0 to 31622400000/);
+    for (const ms of [8.64e15, -1, Number.NaN]) expect(() => server.advance(ms), String(ms)).toThrow(/Invalid ms .*must be a number from 0 to 31622400000/);
     expect((await control(server, "POST", "/clock/advance", { ms: 366 * 24 * 3600 * 1000 + 1 })).status).toBe(400);
     expect(server.clock().now_ms - before.now_ms).toBeLessThan(60_000);
     expect((await control(server, "GET", "/health")).status).toBe(200);
